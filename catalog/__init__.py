@@ -1,0 +1,1 @@
+"""Organisations, their products, item kinds, subsidy standards and listing review."""

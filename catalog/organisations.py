@@ -1,0 +1,64 @@
+"""Use cases for organisations (enterprises, providers, financiers, guarantors, authorities)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from catalog import rules
+from catalog.errors import DuplicateOrganisation, OrganisationNotFound
+from catalog.models import Organisation
+from kernel.errors import ValidationError
+
+
+def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.date | None = None,
+             prior_year_revenue: int | None = None, provider_class: str | None = None,
+             bank_name: str | None = None, bank_account: str | None = None) -> Organisation:
+    if kind not in rules.ORG_KINDS:
+        raise ValidationError(f"kind must be one of {', '.join(rules.ORG_KINDS)}", field="kind")
+    if not name or not name.strip():
+        raise ValidationError("name is required", field="name")
+    uscc = rules.validate_uscc(uscc)
+    city = rules.normalise_city(city)
+    if kind == "provider":
+        provider_class = provider_class or "other"
+        if provider_class not in rules.PROVIDER_CLASSES:
+            raise ValidationError(f"provider_class must be one of {', '.join(rules.PROVIDER_CLASSES)}",
+                                  field="provider_class")
+    elif provider_class is not None:
+        raise ValidationError("provider_class applies to providers only", field="provider_class")
+    if kind == "enterprise" and founded_on is None:
+        raise ValidationError("an enterprise needs founded_on (eligibility depends on it)", field="founded_on")
+    if prior_year_revenue is not None and prior_year_revenue < 0:
+        raise ValidationError("prior_year_revenue must not be negative", field="prior_year_revenue")
+    if bool(bank_name) != bool(bank_account):
+        raise ValidationError("bank_name and bank_account go together", field="bank_account")
+    s = uow.session
+    if s.exec(select(Organisation.id).where(Organisation.uscc == uscc)).first() is not None:
+        raise DuplicateOrganisation("an organisation with this 统一社会信用代码 exists", details={"uscc": uscc})
+    org = Organisation(kind=kind, name=name.strip(), uscc=uscc, city=city, founded_on=founded_on,
+                       prior_year_revenue=prior_year_revenue, provider_class=provider_class,
+                       bank_name=bank_name, bank_account=bank_account)
+    s.add(org)
+    try:
+        s.flush()
+    except sa.exc.IntegrityError as exc:  # a concurrent insert of the same USCC
+        raise DuplicateOrganisation("an organisation with this 统一社会信用代码 exists",
+                                    details={"uscc": uscc}) from exc
+    uow.commit()
+    return org
+
+
+def get(session, org_id: int) -> Organisation:
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise OrganisationNotFound(f"organisation {org_id} not found", details={"org_id": org_id})
+    return org
+
+
+def list_page(session, *, kind: str | None, after: int, limit: int) -> list[Organisation]:
+    q = select(Organisation).where(Organisation.id > after).order_by(Organisation.id).limit(limit)
+    if kind:
+        q = q.where(Organisation.kind == kind)
+    return list(session.exec(q))

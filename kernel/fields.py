@@ -1,0 +1,49 @@
+"""Marshmallow fields of the API conventions: money as strings with two decimals."""
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields
+
+from kernel.money import format_fen, parse_money
+
+
+class Money(fields.Field):
+    """``"55000.00"`` on the wire, integer fen inside. Numbers are refused: no floats, ever."""
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs):
+        self.allow_negative = allow_negative
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault("description", "money in yuan, a string with exactly two decimals")
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return format_fen(int(value))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_money(value, allow_negative=self.allow_negative)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def _jsonschema_type_mapping(self):  # pragma: no cover - docs only
+        return {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
+
+
+class Rate(fields.Field):
+    """A decimal fraction as a string (``"0.30"``); kept as ``Decimal``."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from decimal import Decimal, InvalidOperation
+        if not isinstance(value, str):
+            raise ValidationError("a rate must be a string such as \"0.30\"")
+        try:
+            d = Decimal(value)
+        except InvalidOperation as exc:
+            raise ValidationError(f"{value!r} is not a decimal") from exc
+        if not d.is_finite():
+            raise ValidationError(f"{value!r} is not a finite decimal")
+        return d

@@ -1,0 +1,41 @@
+"""Shared table conventions: constraint names Alembic can rely on, money columns, UTC stamps."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from kernel import clock
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def fen_field(*, nullable: bool = False, default: int | None = None, index: bool = False):
+    """An integer-fen money column (BIGINT: budgets exceed 2^31 fen)."""
+    return Field(default=default, sa_column=sa.Column(sa.BigInteger, nullable=nullable, index=index))
+
+
+def stamp_field():
+    return Field(default_factory=clock.now, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+
+
+def utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; every stamp we store is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def rfc3339(value: dt.datetime | None) -> str | None:
+    value = utc(value)
+    return None if value is None else value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+__all__ = ["SQLModel", "Field", "fen_field", "stamp_field", "utc", "rfc3339"]

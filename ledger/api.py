@@ -1,0 +1,78 @@
+"""Ledger endpoints for auditors and admins: verify, trial balance, period close."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from kernel.fields import Money
+from kernel.web import current_principal, reader, roles, transact
+from ledger import service
+
+blp = Blueprint("ledger", __name__, description="The auditable ledger")
+
+
+class VerifyOut(ma.Schema):
+    ok = ma.fields.Boolean()
+    journals = ma.fields.Integer()
+    head_hash = ma.fields.String()
+    first_bad_journal = ma.fields.Integer(allow_none=True)
+    problem = ma.fields.String(allow_none=True)
+    bad_accounts = ma.fields.List(ma.fields.String())
+
+
+class TrialArgs(ma.Schema):
+    as_of = ma.fields.Date(load_default=None)
+    prefix = ma.fields.String(load_default=None)
+
+
+class TrialRow(ma.Schema):
+    account = ma.fields.String()
+    name = ma.fields.String()
+    debit = Money()
+    credit = Money()
+
+
+class TrialOut(ma.Schema):
+    as_of = ma.fields.Date(allow_none=True)
+    rows = ma.fields.List(ma.fields.Nested(TrialRow))
+    total_debit = Money()
+    total_credit = Money()
+    balanced = ma.fields.Boolean()
+
+
+class PeriodOut(ma.Schema):
+    month = ma.fields.String()
+    status = ma.fields.String()
+
+
+@blp.route("/ledger/verify")
+class Verify(MethodView):
+    @roles("auditor", "admin")
+    @blp.response(200, VerifyOut)
+    def get(self):
+        with reader() as s:
+            return service.verify(s)
+
+
+@blp.route("/ledger/trial-balance")
+class Trial(MethodView):
+    @roles("auditor", "admin", "finance_maker", "finance_checker")
+    @blp.arguments(TrialArgs, location="query")
+    @blp.response(200, TrialOut)
+    def get(self, args):
+        with reader() as s:
+            tb = service.trial_balance(s, as_of=args["as_of"], prefix=args["prefix"])
+        return {"as_of": tb.as_of, "total_debit": tb.total_debit, "total_credit": tb.total_credit,
+                "balanced": tb.balanced,
+                "rows": [{"account": c, "name": n, "debit": max(b, 0), "credit": max(-b, 0)} for c, n, b in tb.rows]}
+
+
+@blp.route("/ledger/periods/<string:month>/close")
+class ClosePeriod(MethodView):
+    @roles("admin")
+    @blp.response(200, PeriodOut)
+    def post(self, month):
+        user = current_principal().username
+        transact(lambda u: service.close_period(u, month=month, closed_by=user))
+        return {"month": month, "status": "closed"}

@@ -1,0 +1,126 @@
+"""Pure ledger rules: journal validation, balance limits, the canonical encoding and hash chain.
+
+Standard library only. Amounts are signed integer fen: a positive amount increases the
+account's balance, a negative one decreases it; every journal's amounts sum to zero.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from ledger.errors import InvalidJournal, NegativeBalance, UnbalancedJournal
+
+GENESIS_HASH = "0" * 64
+_SEPARATORS = re.compile(r"[\x00-\x1f]")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: str  # account code
+    amount: int   # signed fen
+
+
+@dataclass(frozen=True)
+class JournalSpec:
+    key: str
+    kind: str
+    effective_date: dt.date
+    legs: tuple[Leg, ...]
+    memo: str = ""
+    ref: str | None = None
+    reverses: int | None = None
+
+
+def _text(name: str, value: str | None, limit: int, *, required: bool) -> None:
+    if value is None or value == "":
+        if required:
+            raise InvalidJournal(f"journal {name} is required", field=name)
+        return
+    if not isinstance(value, str) or len(value) > limit or _SEPARATORS.search(value):
+        raise InvalidJournal(f"journal {name} must be text of at most {limit} characters without control characters",
+                             field=name)
+
+
+def validate(spec: JournalSpec) -> None:
+    """Refuse a journal that could not be posted whatever the balances."""
+    _text("key", spec.key, 200, required=True)
+    _text("kind", spec.kind, 40, required=True)
+    _text("memo", spec.memo, 500, required=False)
+    _text("ref", spec.ref, 120, required=False)
+    if not isinstance(spec.effective_date, dt.date) or isinstance(spec.effective_date, dt.datetime):
+        raise InvalidJournal("effective_date must be a date", field="effective_date")
+    if len(spec.legs) < 2:
+        raise InvalidJournal("a journal needs at least two postings", details={"key": spec.key})
+    seen = set()
+    for leg in spec.legs:
+        _text("account", leg.account, 120, required=True)
+        if isinstance(leg.amount, bool) or not isinstance(leg.amount, int):
+            raise InvalidJournal("posting amounts are integer fen", details={"key": spec.key, "account": leg.account})
+        if leg.amount == 0:
+            raise InvalidJournal("a posting of zero moves nothing", details={"key": spec.key, "account": leg.account})
+        if leg.account in seen:
+            raise InvalidJournal("an account appears twice in one journal",
+                                 details={"key": spec.key, "account": leg.account})
+        seen.add(leg.account)
+    total = sum(leg.amount for leg in spec.legs)
+    if total != 0:
+        raise UnbalancedJournal(f"postings sum to {total} fen, not zero",
+                                details={"key": spec.key, "sum_fen": total})
+
+
+def content_hash(kind: str, effective_date: dt.date, memo: str, ref: str | None, reverses: int | None,
+                 legs: Iterable[tuple[str, int]]) -> str:
+    """SHA-256 of what a journal says, independent of where it sits in the chain.
+
+    Idempotency compares it; the chain hashes it. Fields are joined by ASCII unit/record
+    separators, which ``validate`` forbids inside the fields, so the encoding is unambiguous.
+    """
+    body = "\x1f".join((
+        kind, effective_date.isoformat(), memo or "", ref or "", "" if reverses is None else str(reverses),
+        "\x1e".join(f"{code}\x1d{amount}" for code, amount in legs),
+    ))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def spec_content_hash(spec: JournalSpec) -> str:
+    return content_hash(spec.kind, spec.effective_date, spec.memo, spec.ref, spec.reverses,
+                        ((leg.account, leg.amount) for leg in spec.legs))
+
+
+def chain_hash(prev_hash: str, seq: int, key: str, content: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\x1f{seq}\x1f{key}\x1f{content}".encode()).hexdigest()
+
+
+def apply_legs(balances: dict[str, int], no_negative: Mapping[str, bool], spec: JournalSpec) -> None:
+    """Apply a journal to ``balances`` in place, refusing to take a protected account below zero.
+
+    Checks every leg before changing anything, so a refused journal leaves ``balances`` as it was.
+    """
+    for leg in spec.legs:
+        after = balances[leg.account] + leg.amount
+        if after < 0 and no_negative[leg.account]:
+            raise NegativeBalance(
+                f"account {leg.account} would go below zero",
+                details={"account": leg.account, "balance_fen": balances[leg.account], "change_fen": leg.amount,
+                         "key": spec.key},
+            )
+    for leg in spec.legs:
+        balances[leg.account] += leg.amount
+
+
+def month_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    if not isinstance(text, str) or not _MONTH.match(text):
+        raise InvalidJournal(f"{text!r} is not a month YYYY-MM", field="month")
+    return int(text[:4]), int(text[5:])
+
+
+def reversal_legs(legs: Iterable[tuple[str, int]]) -> tuple[Leg, ...]:
+    return tuple(Leg(code, -amount) for code, amount in legs)

@@ -1,0 +1,133 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+``YUNQUAN_TEST_PG_URL`` points at a PostgreSQL server where we may create databases (default: the
+local one with trust auth). Each test process creates its own database and drops it at the end.
+``YUNQUAN_TEST_DATABASES=sqlite`` runs the SQLite half only (a developer without PostgreSQL);
+CI never sets it.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from kernel import clock
+from yunquan.app import create_app
+from yunquan.db import UowFactory, make_engine
+from yunquan.schema import metadata, upgrade
+
+PG_URL = os.environ.get("YUNQUAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DATABASES = [d for d in os.environ.get("YUNQUAN_TEST_DATABASES", "sqlite,postgresql").split(",") if d]
+
+
+def _pg_admin_engine():
+    return sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A fresh PostgreSQL database for this test process."""
+    name = f"yq_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = _pg_admin_engine()
+    try:
+        with admin.connect() as c:
+            c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:  # pragma: no cover - environment problem, say it plainly
+        pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {exc}. Start it (see README) or set "
+                    "YUNQUAN_TEST_DATABASES=sqlite to run the SQLite half only.")
+    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as c:
+        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def db_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'yunquan.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def engine(db_url):
+    eng = make_engine(db_url)
+    upgrade(eng)  # the schema comes from the migrations, as in production
+    yield eng
+    eng.dispose()
+
+
+def _wipe(eng: sa.Engine) -> None:
+    tables = list(reversed(metadata().sorted_tables))
+    with eng.begin() as c:
+        if eng.dialect.name == "postgresql":
+            c.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        else:
+            for t in tables:
+                c.execute(t.delete())
+            c.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sqlite_sequence(c) else None
+
+
+def _has_sqlite_sequence(c) -> bool:
+    return c.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first() is not None
+
+
+@pytest.fixture
+def db(engine):
+    """A clean database for this test."""
+    _wipe(engine)
+    clock.set_clock(None)
+    yield engine
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def uow_factory(db):
+    return UowFactory(db)
+
+
+@pytest.fixture
+def app(db, tmp_path):
+    return create_app({"TESTING": True, "ENGINE": db, "DATABASE_URL": str(db.url),
+                       "EVIDENCE_DIR": str(tmp_path / "evidence")})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def dialect(db) -> str:
+    return db.dialect.name
+
+
+@pytest.fixture
+def frozen_clock():
+    """Set the clock: ``frozen_clock("2026-03-02T10:00:00+08:00")``."""
+    import datetime as dt
+
+    def set_to(when: str):
+        fixed = dt.datetime.fromisoformat(when).astimezone(dt.timezone.utc)
+        clock.set_clock(lambda: fixed)
+        return fixed
+    yield set_to
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def world(uow_factory):
+    from tests.support.world import World
+    return World(uow_factory)
+
+
+@pytest.fixture
+def authority(world):
+    return world.org("authority", city="广州")

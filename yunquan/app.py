@@ -1,0 +1,61 @@
+"""The application factory."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, jsonify
+from flask_smorest import Api
+
+from kernel.web import public
+from yunquan import config, errors, requests
+from yunquan.db import UowFactory, make_engine
+
+
+class YunquanApi(Api):
+    """flask-smorest's Api with our single error shape instead of its own."""
+
+    def _register_error_handlers(self):
+        errors.register(self._app)
+
+
+@dataclass
+class Extension:
+    engine: object
+    uow_factory: UowFactory
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(config.from_environment())
+    app.config.update(
+        API_TITLE="yunquan 云券", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api", OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        JSON_AS_ASCII=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False
+
+    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+    app.extensions["yunquan"] = Extension(engine=engine, uow_factory=UowFactory(engine))
+
+    api = YunquanApi(app, spec_kwargs={
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}],
+    })
+    requests.register(app)
+    for blp in _blueprints():
+        api.register_blueprint(blp, url_prefix="/api/v1")
+
+    @app.get("/healthz")
+    @public
+    def healthz():
+        return jsonify({"ok": True})
+    return app
+
+
+def _blueprints():
+    from ledger.api import blp as ledger_blp
+    from yunquan.admin_api import blp as admin_blp
+    return [admin_blp, ledger_blp]

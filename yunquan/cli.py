@@ -1,0 +1,126 @@
+"""The ``yunquan`` command: bootstrap, serve, demo data, ledger checks."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _app_factory():
+    from yunquan.app import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False, add_version_option=False)
+def main():
+    """yunquan 云券: voucher subsidy and financing ledger service."""
+
+
+def _ext():
+    return current_app.extensions["yunquan"]
+
+
+@main.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or upgrade the schema (alembic upgrade head)."""
+    from yunquan.schema import upgrade
+    upgrade(_ext().engine)
+    click.echo(f"database ready: {_ext().engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", "role_list", multiple=True, required=True, help="repeat for several roles")
+@click.option("--org", "org_id", type=int, default=None, help="organisation id (not for admin)")
+@with_appcontext
+def create_user(username, role_list, org_id):
+    """Create a user; the API token is printed on the last line."""
+    from kernel.errors import DomainError
+    from yunquan import users
+    roles = [r for item in role_list for r in item.split(",") if r]
+    try:
+        with _ext().uow_factory() as uow:
+            user, token = users.create_user(uow, username=username, roles=roles, org_id=org_id)
+    except DomainError as exc:
+        click.echo(f"error {exc.code}: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"user {user.id} {user.username} roles={user.roles}")
+    click.echo(token)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, type=int, show_default=True)
+@click.option("--workers", default=2, type=int, show_default=True, help="gunicorn worker processes")
+def serve(host, port, workers):
+    """Run the service under gunicorn."""
+    from yunquan.server import run
+    run(host=host, port=port, workers=workers)
+
+
+@main.group("ledger")
+def ledger_group():
+    """Ledger: verify, trial balance, period close."""
+
+
+@ledger_group.command("verify")
+@with_appcontext
+def ledger_verify():
+    """Recompute the hash chain and balances; exit 1 if anything does not match."""
+    from ledger import service
+    with _ext().uow_factory.reader() as s:
+        r = service.verify(s)
+    click.echo(f"journals: {r.journals}")
+    click.echo(f"head_hash: {r.head_hash}")
+    if r.ok:
+        click.echo("ok: ledger intact")
+        return
+    click.echo(f"first_bad_journal: {r.first_bad_journal}")
+    click.echo(f"problem: {r.problem}")
+    if r.bad_accounts:
+        click.echo(f"bad_accounts: {', '.join(r.bad_accounts)}")
+    click.echo("FAILED: ledger does not verify")
+    sys.exit(1)
+
+
+@ledger_group.command("trial-balance")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@with_appcontext
+def ledger_trial_balance(as_of):
+    """Print every account's balance (debit positive, credit negative) and the totals."""
+    from kernel.money import format_fen
+    from ledger import service
+    with _ext().uow_factory.reader() as s:
+        tb = service.trial_balance(s, as_of=as_of.date() if as_of else None)
+    for code, name, bal in tb.rows:
+        click.echo(f"{code:<48} {format_fen(bal):>18}  {name}")
+    click.echo(f"{'total debit':<48} {format_fen(tb.total_debit):>18}")
+    click.echo(f"{'total credit':<48} {format_fen(tb.total_credit):>18}")
+    click.echo("balanced" if tb.balanced else "NOT BALANCED")
+
+
+@ledger_group.command("close-period")
+@click.argument("month")
+@click.option("--by", "closed_by", default="cli", show_default=True)
+@with_appcontext
+def ledger_close_period(month, closed_by):
+    """Close a month (YYYY-MM): nothing can be posted into it afterwards."""
+    from kernel.errors import DomainError
+    from ledger import service
+    try:
+        _ext().uow_factory.run(lambda u: service.close_period(u, month=month, closed_by=closed_by))
+    except DomainError as exc:
+        click.echo(f"error {exc.code}: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"period {month} closed")
+
+
+def _register_optional_commands():
+    from yunquan.demo import demo
+    main.add_command(demo)
+
+
+_register_optional_commands()

@@ -1,0 +1,106 @@
+"""Database engine and the unit of work.
+
+SQLite (the embedded default) gets WAL, foreign keys and ``BEGIN IMMEDIATE`` so that writers
+are serialised by the database itself: the app's own locking for a single-file deployment.
+PostgreSQL runs at READ COMMITTED; writers serialise on the rows they lock ``FOR UPDATE``
+(the ledger head, accounts, scheme rows) and the few deadlocks that can still happen are retried.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=60000")
+            if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # Writers take the write lock up front, so two read-then-write transactions can never
+            # interleave; read-only sessions (``reader()``) begin deferred and never block writers.
+            deferred = conn.get_execution_options().get("yq_readonly")
+            conn.exec_driver_sql("BEGIN DEFERRED" if deferred else "BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kwargs)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return code in RETRYABLE_SQLSTATES
+    return False
+
+
+class UnitOfWork:
+    """One database transaction. Services call ``commit()`` exactly once; leaving the block
+    without it rolls everything back, so nothing is ever half-written."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self.session: Session | None = None
+        self.committed = False
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = Session(self.engine, expire_on_commit=False)
+        self.committed = False
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if not self.committed:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+class UowFactory:
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+
+        self.read_engine = engine.execution_options(yq_readonly=True)
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+    def reader(self) -> Session:
+        """A session for reads only: on SQLite it does not take the write lock."""
+        return Session(self.read_engine, expire_on_commit=False)
+
+    def run(self, fn: Callable[[UnitOfWork], Any], *, retries: int = 5) -> Any:
+        for attempt in range(retries + 1):
+            try:
+                with self() as uow:
+                    return fn(uow)
+            except DBAPIError as exc:
+                if attempt == retries or not is_retryable(exc):
+                    raise
+                time.sleep(0.01 * (2 ** attempt))
+        raise AssertionError("unreachable")

@@ -1,0 +1,102 @@
+"""``yunquan demo``: sample organisations and users (and, from the domains, their demo data).
+
+Safe to run again: existing demo users get a fresh token each time, since tokens are stored
+only as hashes and cannot be shown twice."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlmodel import select
+
+from catalog import organisations
+from catalog.models import Organisation
+from catalog.rules import uscc_check_digit
+from yunquan import users
+from yunquan.models import ApiToken, User
+
+
+def demo_uscc(n: int, area: str = "440600") -> str:
+    first17 = f"91{area}MA{n:07d}"
+    return first17 + uscc_check_digit(first17)
+
+
+DEMO_ORGS = [
+    # key, kind, name, city, provider_class, founded, revenue fen
+    ("gdii", "authority", "广东省工业和信息化厅", "广州", None, dt.date(2000, 1, 1), None),
+    ("platform", "provider", "粤云工业互联网平台有限公司", "广州", "national_platform", dt.date(2015, 3, 1), None),
+    ("operator", "provider", "中国移动通信集团广东有限公司", "广州", "operator", dt.date(2000, 1, 1), None),
+    ("integrator", "provider", "佛山智造服务有限公司", "佛山", "other", dt.date(2016, 6, 1), None),
+    ("ceramics", "enterprise", "佛山市南海陶瓷制品有限公司", "佛山市", None, dt.date(2012, 5, 20), 8_800_000_00),
+    ("furniture", "enterprise", "东莞市大岭山家具有限公司", "东莞", None, dt.date(2010, 9, 1), 12_000_000_00),
+    ("hardware", "enterprise", "阳江市阳东五金刀剪有限公司", "阳江", None, dt.date(2014, 2, 14), 3_500_000_00),
+    ("bank", "financier", "广东集群发展银行", "广州", None, dt.date(2001, 1, 1), None),
+    ("maker", "guarantor", "广东精工装备制造有限公司", "佛山", None, dt.date(2008, 8, 8), None),
+]
+
+DEMO_USERS = [
+    # username, roles, org key
+    ("admin", ["admin"], None),
+    ("reviewer", ["reviewer"], "gdii"),
+    ("finance_maker", ["finance_maker"], "gdii"),
+    ("finance_checker", ["finance_checker"], "gdii"),
+    ("auditor", ["auditor"], "gdii"),
+    ("provider", ["provider"], "platform"),
+    ("operator", ["provider"], "operator"),
+    ("integrator", ["provider"], "integrator"),
+    ("enterprise", ["enterprise"], "ceramics"),
+    ("furniture", ["enterprise"], "furniture"),
+    ("hardware", ["enterprise"], "hardware"),
+    ("financier", ["financier"], "bank"),
+    ("guarantor", ["guarantor"], "maker"),
+]
+
+# Domains add their demo data here: functions ``(uow_factory, orgs: dict[str, int]) -> list[str]``
+# returning lines to print. The shell calls them; domains never import the shell.
+DEMO_LOADERS: list = []
+
+
+def load(uow_factory) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    org_ids: dict[str, int] = {}
+    for i, (key, kind, name, city, pclass, founded, revenue) in enumerate(DEMO_ORGS, start=1):
+        uscc = demo_uscc(i)
+        with uow_factory() as uow:
+            found = uow.session.exec(select(Organisation).where(Organisation.uscc == uscc)).first()
+            if found is None:
+                found = organisations.register(
+                    uow, kind=kind, name=name, uscc=uscc, city=city, provider_class=pclass, founded_on=founded,
+                    prior_year_revenue=revenue, bank_name="中国工商银行广州分行" if kind != "authority" else None,
+                    bank_account=f"62220236020{i:08d}" if kind != "authority" else None)
+            org_ids[key] = found.id
+    tokens: dict[str, str] = {}
+    for username, roles, org_key in DEMO_USERS:
+        with uow_factory() as uow:
+            existing = uow.session.exec(select(User).where(User.username == username)).first()
+            if existing is None:
+                _, token = users.create_user(uow, username=username, roles=roles,
+                                             org_id=org_ids[org_key] if org_key else None)
+            else:
+                token = "yq_" + secrets.token_urlsafe(32)
+                uow.session.add(ApiToken(user_id=existing.id, token_hash=users.hash_token(token)))
+                uow.commit()
+            tokens[username] = token
+    lines: list[str] = []
+    for loader in DEMO_LOADERS:
+        lines.extend(loader(uow_factory, org_ids))
+    return org_ids, tokens, lines
+
+
+@click.command("demo")
+@with_appcontext
+def demo():
+    """Load demo organisations, users, catalogue and schemes; print the tokens."""
+    org_ids, tokens, lines = load(current_app.extensions["yunquan"].uow_factory)
+    click.echo("demo organisations: " + ", ".join(f"{k}={v}" for k, v in org_ids.items()))
+    for line in lines:
+        click.echo(line)
+    click.echo("demo users and their API tokens (Authorization: Bearer <token>):")
+    for username, token in tokens.items():
+        click.echo(f"  {username:<16} {token}")

@@ -1,0 +1,62 @@
+"""One error shape for every failure: ``{"code", "message", "details"}`` with the HTTP status."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from kernel.errors import DomainError
+
+log = logging.getLogger("yunquan")
+
+HTTP_CODES = {
+    400: "MALFORMED_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR", 429: "TOO_MANY_REQUESTS",
+}
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    resp = jsonify({"code": code, "message": message, "details": details or {}})
+    resp.status_code = status
+    return resp
+
+
+def http_error(error: HTTPException):
+    """Werkzeug/webargs errors: 404/405 routing, bad JSON, schema validation (422)."""
+    data = getattr(error, "data", None) or {}
+    details = {}
+    messages = data.get("messages") or data.get("errors")
+    if messages:
+        # webargs nests by location ("json", "query", "form"); flatten one level for readers
+        details["fields"] = {k: v for loc in messages.values() for k, v in loc.items()} \
+            if all(isinstance(v, dict) for v in messages.values()) else messages
+    status = error.code or 500
+    code = HTTP_CODES.get(status, f"HTTP_{status}")
+    message = data.get("message") or error.description or error.name
+    if status == 422:
+        message = "the request does not satisfy the schema"
+        if details.get("fields"):
+            first = next(iter(details["fields"]))
+            details.setdefault("field", first)
+    if status == 400 and "json" in str(error.description).lower():
+        message = "the request body is not valid JSON"
+    return error_response(status, code, message, details)
+
+
+def domain_error(error: DomainError):
+    return error_response(error.status, error.code, error.message, error.details)
+
+
+def unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return http_error(error)
+    log.exception("unhandled error")
+    return error_response(500, "INTERNAL_ERROR", "an internal error occurred; nothing was saved")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)

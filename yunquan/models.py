@@ -1,0 +1,49 @@
+"""Users, API tokens and replayable requests: the shell's own tables."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import sqlalchemy as sa
+
+from kernel.tables import Field, SQLModel, stamp_field
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, sa_column_kwargs={"unique": True}, nullable=False)
+    org_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
+    roles: str = Field(max_length=200)  # comma-separated, sorted
+    active: bool = Field(default=True)
+    created_at: dt.datetime = stamp_field()
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class ApiToken(SQLModel, table=True):
+    """Only the SHA-256 of a token is stored; the token itself is shown once, at creation."""
+    __tablename__ = "api_token"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    created_at: dt.datetime = stamp_field()
+    revoked_at: Optional[dt.datetime] = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
+
+
+class IdempotentRequest(SQLModel, table=True):
+    """The first response to a POST sent with ``Idempotency-Key``; a replay gets it back."""
+    __tablename__ = "idempotent_request"
+    __table_args__ = (sa.UniqueConstraint("user_id", "key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    key: str = Field(max_length=200)
+    method: str = Field(max_length=10)
+    path: str = Field(max_length=300)
+    request_hash: str = Field(max_length=64)
+    status_code: Optional[int] = None
+    response_body: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text))
+    content_type: Optional[str] = Field(default=None, max_length=100)
+    created_at: dt.datetime = stamp_field()

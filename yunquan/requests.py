@@ -1,0 +1,103 @@
+"""Per-request hooks: bearer-token authentication and ``Idempotency-Key`` replays."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import sqlalchemy as sa
+from flask import Flask, Response, g, request
+
+from kernel import clock
+from kernel.errors import Conflict, Unauthenticated
+from kernel.tables import utc
+from yunquan.models import IdempotentRequest
+from yunquan.users import principal_for_token
+
+IR = IdempotentRequest.__table__
+STALE_AFTER = dt.timedelta(minutes=5)  # an in-flight row older than this belonged to a crashed worker
+
+
+def _ext():
+    from flask import current_app
+    return current_app.extensions["yunquan"]
+
+
+def authenticate() -> None:
+    g.principal = None
+    header = request.headers.get("Authorization")
+    if header is None:
+        return
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Authorization must be 'Bearer <token>'")
+    with _ext().uow_factory.reader() as s:
+        principal = principal_for_token(s, token.strip())
+    if principal is None:
+        raise Unauthenticated("the token is unknown or revoked")
+    g.principal = principal
+
+
+def _request_hash() -> str:
+    h = hashlib.sha256()
+    h.update(f"{request.method} {request.path}?{request.query_string.decode()}\n".encode())
+    h.update(request.get_data(cache=True))
+    return h.hexdigest()
+
+
+def replay_or_reserve():
+    """Before a POST with ``Idempotency-Key``: return the stored first response, or claim the key."""
+    g.idempotency_row = None
+    key = request.headers.get("Idempotency-Key")
+    if request.method != "POST" or not key or g.get("principal") is None:
+        return None
+    if len(key) > 200:
+        raise Conflict("Idempotency-Key is longer than 200 characters", code="VALIDATION_ERROR", status=422)
+    digest = _request_hash()
+    user_id = g.principal.user_id
+    with _ext().uow_factory() as uow:
+        s = uow.session
+        row = s.execute(sa.select(IR).where(IR.c.user_id == user_id, IR.c.key == key)).first()
+        if row is not None:
+            if row.request_hash != digest:
+                raise Conflict("this Idempotency-Key was used for a different request", code="IDEMPOTENCY_MISMATCH",
+                               details={"key": key})
+            if row.status_code is not None:
+                resp = Response(row.response_body, status=row.status_code, content_type=row.content_type)
+                resp.headers["Idempotent-Replayed"] = "true"
+                return resp
+            if clock.now() - utc(row.created_at) < STALE_AFTER:
+                raise Conflict("a request with this Idempotency-Key is still being processed",
+                               code="IDEMPOTENCY_IN_PROGRESS", details={"key": key})
+            s.execute(sa.delete(IR).where(IR.c.id == row.id))
+        try:
+            new_id = s.execute(sa.insert(IR).values(user_id=user_id, key=key, method=request.method,
+                                                    path=request.path[:300], request_hash=digest,
+                                                    created_at=clock.now()).returning(IR.c.id)).scalar_one()
+            uow.commit()
+        except sa.exc.IntegrityError:
+            raise Conflict("a request with this Idempotency-Key is still being processed",
+                           code="IDEMPOTENCY_IN_PROGRESS", details={"key": key}) from None
+    g.idempotency_row = new_id
+    return None
+
+
+def remember_response(response: Response) -> Response:
+    row_id = g.get("idempotency_row")
+    if not row_id:
+        return response
+    g.idempotency_row = None
+    with _ext().uow_factory() as uow:
+        if response.status_code >= 500 or response.direct_passthrough:
+            uow.session.execute(sa.delete(IR).where(IR.c.id == row_id))  # nothing happened: let a retry run
+        else:
+            uow.session.execute(sa.update(IR).where(IR.c.id == row_id).values(
+                status_code=response.status_code, response_body=response.get_data(as_text=True),
+                content_type=response.content_type))
+        uow.commit()
+    return response
+
+
+def register(app: Flask) -> None:
+    app.before_request(authenticate)
+    app.before_request(replay_or_reserve)
+    app.after_request(remember_response)

@@ -1,0 +1,71 @@
+"""Users and their API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlmodel import select
+
+from catalog.models import Organisation
+from kernel.errors import Conflict, ValidationError
+from kernel.web import ROLES, Principal
+from yunquan.models import ApiToken, User
+
+# Which kind of organisation each role belongs to; None: no organisation.
+ROLE_ORG_KINDS: dict[str, tuple[str | None, ...]] = {
+    "provider": ("provider",), "enterprise": ("enterprise",), "financier": ("financier",),
+    "guarantor": ("guarantor",), "reviewer": ("authority",), "finance_maker": ("authority",),
+    "finance_checker": ("authority",), "auditor": ("authority", None), "admin": ("authority", None),
+}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(uow, *, username: str, roles: list[str], org_id: int | None) -> tuple[User, str]:
+    """Create a user and a first API token; returns the token in clear, the only time it exists."""
+    username = (username or "").strip()
+    if not username or len(username) > 80:
+        raise ValidationError("username is required (at most 80 characters)", field="username")
+    if not roles:
+        raise ValidationError("at least one role is required", field="roles")
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise ValidationError(f"unknown role {unknown[0]}; roles are {', '.join(ROLES)}", field="roles")
+    s = uow.session
+    org = None
+    if org_id is not None:
+        org = s.get(Organisation, org_id)
+        if org is None:
+            raise ValidationError(f"organisation {org_id} does not exist", field="org_id")
+    for role in roles:
+        allowed = ROLE_ORG_KINDS[role]
+        kind = org.kind if org else None
+        if kind not in allowed:
+            need = " or ".join(k or "no organisation" for k in allowed)
+            raise ValidationError(f"role {role} needs an organisation of kind {need}", field="org_id",
+                                  details={"role": role})
+    if s.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise Conflict(f"username {username} is taken", code="DUPLICATE_USERNAME")
+    user = User(username=username, roles=",".join(sorted(set(roles))), org_id=org_id)
+    s.add(user)
+    s.flush()
+    token = "yq_" + secrets.token_urlsafe(32)
+    s.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    uow.commit()
+    return user, token
+
+
+def principal_for_token(session, token: str) -> Principal | None:
+    row = session.exec(
+        select(User, Organisation)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .join(Organisation, Organisation.id == User.org_id, isouter=True)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), User.active.is_(True))
+    ).first()
+    if row is None:
+        return None
+    user, org = row
+    return Principal(user_id=user.id, username=user.username, roles=user.role_set, org_id=user.org_id,
+                     org_kind=org.kind if org else None, org_city=org.city if org else None)
