@@ -35,6 +35,7 @@ R = LedgerReservation.__table__
 PER = LedgerPeriod.__table__
 
 __all__ = [
+    "IdempotencyMismatch",
     "Leg", "JournalSpec", "open_account", "post", "post_batch", "reverse", "reserve", "post_pending",
     "void_pending", "balance", "balances", "balances_as_of", "trial_balance", "close_period", "verify",
     "journals_for_ref",
@@ -79,12 +80,22 @@ def _closed_months(s, months: set[str]) -> set[str]:
     return set(s.execute(sa.select(PER.c.month).where(PER.c.month.in_(months))).scalars())
 
 
+def _one_of(s, column, values: list):
+    """``column IN values`` that stays an index lookup on PostgreSQL: a single array parameter
+    (``= ANY(:values)``) rather than hundreds of scalar ones, whose generic prepared plan
+    degrades to a sequential scan comparing every row with every value."""
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+        return column == sa.func.any(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _existing(s, keys: list[str]) -> dict[str, sa.Row]:
     found: dict[str, sa.Row] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i:i + 500]
         for row in s.execute(sa.select(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.content_hash, J.c.hash)
-                             .where(J.c.key.in_(chunk))):
+                             .where(_one_of(s, J.c.key, chunk))):
             found[row.key] = row
     return found
 
