@@ -457,6 +457,7 @@ class ProductSpec:
 class Problem:
     field: str
     message: str
+    path: str | None = None  # inside a standard, e.g. "bands[1].upto"
 
 
 PRODUCT_FIELDS = ("name", "item_kind", "unit", "unit_price", "scenario", "modules", "expected_effect",
@@ -517,7 +518,7 @@ def check_product(*, name: Any, item_kind: Any, unit: Any, unit_price: Any, scen
     try:
         standard = parse_standard(standard)
     except ValidationError as exc:
-        p.append(Problem("standard", exc.message))
+        p.append(Problem("standard", exc.message, exc.details.get("path")))
         standard = None
 
     for field, value in (("valid_from", valid_from), ("valid_to", valid_to)):
@@ -538,6 +539,8 @@ def product_spec(**fields: Any) -> ProductSpec:
     spec, problems = check_product(**fields)
     if problems:
         first = problems[0]
-        raise ValidationError(first.message, field=first.field,
-                              details={"problems": [{"field": q.field, "message": q.message} for q in problems]})
+        details: dict[str, Any] = {"problems": [{"field": q.field, "message": q.message} for q in problems]}
+        if first.path:
+            details["path"] = first.path
+        raise ValidationError(first.message, field=first.field, details=details)
     return spec
