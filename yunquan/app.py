@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _blueprints():
+    from catalog.api import blp as catalog_blp
     from ledger.api import blp as ledger_blp
     from yunquan.admin_api import blp as admin_blp
-    return [admin_blp, ledger_blp]
+    return [admin_blp, catalog_blp, ledger_blp]

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from sqlmodel import select
 
 from catalog import organisations
+from catalog.demo_data import load_demo_catalogue
 from catalog.models import Organisation
 from catalog.rules import uscc_check_digit
 from yunquan import users
@@ -56,7 +57,7 @@ DEMO_USERS = [
 
 # Domains add their demo data here: functions ``(uow_factory, orgs: dict[str, int]) -> list[str]``
 # returning lines to print. The shell calls them; domains never import the shell.
-DEMO_LOADERS: list = []
+DEMO_LOADERS: list = [load_demo_catalogue]
 
 
 def load(uow_factory) -> tuple[dict[str, int], dict[str, str], list[str]]:
