@@ -58,5 +58,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _blueprints():
     from catalog.api import blp as catalog_blp
     from ledger.api import blp as ledger_blp
+    from vouchers.api import blp as vouchers_blp
     from yunquan.admin_api import blp as admin_blp
-    return [admin_blp, catalog_blp, ledger_blp]
+    return [admin_blp, catalog_blp, vouchers_blp, ledger_blp]

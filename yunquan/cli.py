@@ -118,6 +118,21 @@ def ledger_close_period(month, closed_by):
     click.echo(f"period {month} closed")
 
 
+@main.group("vouchers")
+def vouchers_group():
+    """Cloud vouchers: scheduled jobs."""
+
+
+@vouchers_group.command("expire")
+@click.option("--scheme", "scheme_id", type=int, default=None, help="one scheme only")
+@with_appcontext
+def vouchers_expire(scheme_id):
+    """Expire vouchers past their redemption window, release their money, promote the waitlist."""
+    from vouchers import applications
+    count = _ext().uow_factory.run(lambda u: applications.expire(u, scheme_id=scheme_id))
+    click.echo(f"expired {count} voucher(s)")
+
+
 def _register_optional_commands():
     from yunquan.demo import demo
     main.add_command(demo)

@@ -14,6 +14,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "alembic"
 def metadata() -> sa.MetaData:
     import catalog.models  # noqa: F401
     import ledger.models  # noqa: F401
+    import vouchers.models  # noqa: F401
     import yunquan.models  # noqa: F401
     return SQLModel.metadata
 

@@ -1,0 +1,88 @@
+"""A cluster pilot as the HTTP API sees it: the cast and the steps every voucher test needs.
+
+Everything goes through the public API (API.md) with real tokens, as a user would."""
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.world import World, auth
+
+API = "/api/v1"
+
+# POLICY.md §6 worked example: the three products and their standards
+WORKED_PRODUCTS = {
+    "cpe_gateway": dict(name="工业级CPE网关", item_kind="cpe_gateway", unit="台", unit_price="1000.00",
+                        standard={"kind": "per_unit", "amount": "300.00"}),
+    "mec_server": dict(name="边缘计算MEC服务器", item_kind="mec_server", unit="台", unit_price="150000.00",
+                       standard={"kind": "ratio", "rate": "0.30", "cap": "40000.00"}),
+    "coverage_area": dict(name="5G内网覆盖", item_kind="coverage_area", unit="m²", unit_price="20.00",
+                          standard={"kind": "ratio", "rate": "0.30"}),
+}
+WORKED_LINES = [("cpe_gateway", 10, "1000.00"), ("mec_server", 1, "150000.00"), ("coverage_area", 2000, "20.00")]
+
+
+class Pilot:
+    def __init__(self, client, world: World):
+        self.client, self.world = client, world
+        self.authority = world.org("authority", city="广州")
+        self.admin = world.token("admin")
+        self.reviewer = world.token("reviewer", self.authority)
+        self.second_reviewer = world.token("reviewer", self.authority)
+        self.auditor = world.token("auditor", self.authority)
+        self.provider = world.org("provider", city="广州", provider_class="national_platform", name="粤云平台")
+        self.provider_token = world.token("provider", self.provider)
+        self.products: dict[str, int] = {}
+        self.enterprises: dict[str, Any] = {}
+        self.enterprise_tokens: dict[str, str] = {}
+
+    # --- calls ---------------------------------------------------------------------------
+    def call(self, method: str, path: str, token: str | None, **kwargs):
+        return self.client.open(f"{API}{path}", method=method, headers=auth(token) if token else {}, **kwargs)
+
+    def ok(self, method: str, path: str, token: str | None, status: int = 200, **kwargs) -> dict:
+        r = self.call(method, path, token, **kwargs)
+        assert r.status_code == status, (r.status_code, r.json)
+        return r.json
+
+    # --- cast ----------------------------------------------------------------------------
+    def enterprise(self, name: str, *, city: str = "佛山", **kw) -> Any:
+        org = self.world.org("enterprise", city=city, name=name, **kw)
+        self.enterprises[name] = org
+        self.enterprise_tokens[name] = self.world.token("enterprise", org)
+        return org
+
+    def product(self, key: str, *, provider_token: str | None = None, **overrides) -> int:
+        body = {"scenario": "陶瓷集群窑炉数据采集", "modules": ["采集"], "expected_effect": "降本增效",
+                "valid_from": "2025-01-01", "valid_to": "2027-12-31", **WORKED_PRODUCTS.get(key, {}), **overrides}
+        token = provider_token or self.provider_token
+        pid = self.ok("POST", "/products", token, 201, json=body)["id"]
+        self.ok("POST", f"/products/{pid}/submit", token)
+        self.ok("POST", f"/products/{pid}/approve", self.reviewer)
+        self.products[key] = pid
+        return pid
+
+    def worked_products(self) -> None:
+        for key in WORKED_PRODUCTS:
+            self.product(key)
+
+    def scheme(self, budget: str = "10000000.00", **over) -> dict:
+        body = {"kind": "cloud", "name": "2026年上云上平台服务券", "year": 2026, "budget": budget,
+                "apply_from": "2026-01-01", "apply_to": "2026-06-30", "redeem_from": "2026-01-01",
+                "redeem_to": "2026-12-31", **over}
+        return self.ok("POST", "/schemes", self.admin, 201, json=body)
+
+    def contract(self, enterprise: str, lines, *, signed_on: str = "2026-02-20",
+                 provider_token: str | None = None) -> dict:
+        body = {"enterprise_id": self.enterprises[enterprise].id, "signed_on": signed_on,
+                "lines": [{"product_id": self.products[k], "quantity": q, "unit_price": u} for k, q, u in lines]}
+        return self.ok("POST", "/contracts", provider_token or self.provider_token, 201, json=body)
+
+    def apply(self, enterprise: str, scheme_id: int, contract_id: int):
+        return self.call("POST", "/vouchers", self.enterprise_tokens[enterprise],
+                         json={"scheme_id": scheme_id, "contract_id": contract_id})
+
+    def budget(self, scheme_id: int) -> dict:
+        return self.ok("GET", f"/schemes/{scheme_id}/budget", self.auditor)
+
+    def verify(self) -> dict:
+        return self.ok("GET", "/ledger/verify", self.auditor)

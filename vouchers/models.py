@@ -1,0 +1,114 @@
+"""Schemes with their budgets and settings versions, cluster pilots, contracts and vouchers."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import sqlalchemy as sa
+
+from kernel.tables import Field, SQLModel, fen_field, stamp_field
+
+# A voucher in one of these states funds its contract (one voucher per contract).
+FUNDING_STATUSES = ("waitlisted", "reserved", "issued", "redeemed", "settled")
+
+
+class Scheme(SQLModel, table=True):
+    __tablename__ = "scheme"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20, index=True)
+    name: str = Field(max_length=200)
+    year: int = Field(index=True)
+    apply_from: dt.date
+    apply_to: dt.date
+    redeem_from: dt.date
+    redeem_to: dt.date
+    settings_version: int = Field(default=1)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: dt.datetime = stamp_field()
+
+
+class SchemeSettingsVersion(SQLModel, table=True):
+    """Settings are never edited in place: each change is a new version that computations name."""
+    __tablename__ = "scheme_settings_version"
+    __table_args__ = (sa.UniqueConstraint("scheme_id", "version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id")
+    version: int
+    settings_json: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: dt.datetime = stamp_field()
+
+
+class Cluster(SQLModel, table=True):
+    """产业集群试点: one starting area, a lead unit and its alliance (产业联合体)."""
+    __tablename__ = "cluster"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    industry: str = Field(max_length=100)
+    starting_area: str = Field(max_length=100)
+    city: str = Field(max_length=20)
+    lead_org_id: int = Field(foreign_key="organisation.id", index=True)
+    year: int
+    created_at: dt.datetime = stamp_field()
+
+
+class ClusterMember(SQLModel, table=True):
+    __tablename__ = "cluster_member"
+    __table_args__ = (sa.UniqueConstraint("cluster_id", "org_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    cluster_id: int = Field(foreign_key="cluster.id")
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    role: str = Field(max_length=20)  # partner (alliance member) | enterprise
+
+
+class Contract(SQLModel, table=True):
+    __tablename__ = "contract"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="organisation.id", index=True)
+    enterprise_id: int = Field(foreign_key="organisation.id", index=True)
+    signed_on: dt.date
+    amount: int = fen_field()
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: dt.datetime = stamp_field()
+
+
+class ContractLine(SQLModel, table=True):
+    __tablename__ = "contract_line"
+    __table_args__ = (sa.UniqueConstraint("contract_id", "line_no"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id")
+    line_no: int
+    product_id: int = Field(foreign_key="product.id")
+    version_id: int = Field(foreign_key="product_version.id")
+    quantity: str = Field(max_length=24)  # exact decimal text; quantities never pass through a float
+    unit_price: int = fen_field()
+    amount: int = fen_field()
+
+
+class Voucher(SQLModel, table=True):
+    __tablename__ = "voucher"
+    __table_args__ = (
+        sa.Index("uq_voucher_funding_contract", "contract_id", unique=True,
+                 postgresql_where=sa.text("status IN ('waitlisted','reserved','issued','redeemed','settled')"),
+                 sqlite_where=sa.text("status IN ('waitlisted','reserved','issued','redeemed','settled')")),
+        sa.Index("ix_voucher_scheme_status_applied", "scheme_id", "status", "applied_at", "id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id")
+    contract_id: int = Field(foreign_key="contract.id")
+    enterprise_id: int = Field(foreign_key="organisation.id", index=True)
+    provider_id: int = Field(foreign_key="organisation.id", index=True)
+    city: str = Field(max_length=20)
+    status: str = Field(max_length=12)
+    waitlist_reason: Optional[str] = Field(default=None, max_length=20)  # budget | city_quota
+    face_value: int = fen_field()
+    final_amount: Optional[int] = fen_field(nullable=True)  # set when a claim settles the voucher
+    breakdown_json: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    settings_version: int
+    applied_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    applied_by: int = Field(foreign_key="app_user.id")
+    reservation_id: Optional[int] = Field(default=None, foreign_key="ledger_reservation.id")
+    reviewed_by: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: Optional[dt.datetime] = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
+    reason: Optional[str] = Field(default=None, max_length=500)
+    expires_on: dt.date
