@@ -85,7 +85,7 @@ def _existing(session, provider_id: int, name: str) -> Product | None:
                         .where(Product.provider_id == provider_id, ProductVersion.name == name)).first()
 
 
-def load_demo_catalogue(uow_factory, orgs: dict[str, int]) -> list[str]:
+def load_demo_catalogue(uow_factory, orgs: dict[str, int], users: dict[str, int] | None = None) -> list[str]:
     with uow_factory() as uow:
         reviewer = products.Actor(user_id=_user_of(uow.session, orgs["gdii"], "reviewer"), org_id=orgs["gdii"],
                                   staff=True)

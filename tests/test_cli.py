@@ -53,9 +53,12 @@ def test_create_user_refuses_a_role_without_its_organisation(url):
 def test_demo_prints_tokens_and_can_run_twice(url):
     first = run(url, "demo").stdout
     assert "admin" in first and "yq_" in first
+    assert "worked example, amount 200000.00" in first and "face value 55000.00" in first
     second = run(url, "demo").stdout
     tokens = [line.split()[-1] for line in second.splitlines() if line.strip().startswith("auditor ")]
     assert tokens and tokens[0] not in first  # a fresh token; the old one stays valid
+    assert "(0 new)" in second and "cloud budget: available 49945000.00, reserved 55000.00" in second
+    assert "ok: ledger intact" in run(url, "ledger", "verify").stdout
 
 
 def test_ledger_verify_fails_with_exit_1_and_names_the_journal(url, uow_factory, db):

@@ -67,11 +67,9 @@ class UnitOfWork:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            if not self.committed:
-                self.session.rollback()
-        finally:
-            self.session.close()
+        # close() rolls back whatever was not committed and detaches the objects without expiring
+        # them, so a value read inside the block can still be used after it.
+        self.session.close()
 
     def commit(self) -> None:
         self.session.commit()

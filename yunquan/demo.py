@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from catalog import organisations
 from catalog.demo_data import load_demo_catalogue
+from vouchers.demo_data import load_demo_vouchers
 from catalog.models import Organisation
 from catalog.rules import uscc_check_digit
 from yunquan import users
@@ -55,9 +56,10 @@ DEMO_USERS = [
     ("guarantor", ["guarantor"], "maker"),
 ]
 
-# Domains add their demo data here: functions ``(uow_factory, orgs: dict[str, int]) -> list[str]``
-# returning lines to print. The shell calls them; domains never import the shell.
-DEMO_LOADERS: list = [load_demo_catalogue]
+# Domains add their demo data here, in order: functions
+# ``(uow_factory, orgs: dict[str, int], users: dict[str, int]) -> list[str]`` (demo org key -> id,
+# demo username -> user id) returning lines to print. The shell calls them; domains never import it.
+DEMO_LOADERS: list = [load_demo_catalogue, load_demo_vouchers]
 
 
 def load(uow_factory) -> tuple[dict[str, int], dict[str, str], list[str]]:
@@ -73,20 +75,22 @@ def load(uow_factory) -> tuple[dict[str, int], dict[str, str], list[str]]:
                     bank_account=f"62220236020{i:08d}" if kind != "authority" else None)
             org_ids[key] = found.id
     tokens: dict[str, str] = {}
+    user_ids: dict[str, int] = {}
     for username, roles, org_key in DEMO_USERS:
         with uow_factory() as uow:
             existing = uow.session.exec(select(User).where(User.username == username)).first()
             if existing is None:
-                _, token = users.create_user(uow, username=username, roles=roles,
-                                             org_id=org_ids[org_key] if org_key else None)
+                existing, token = users.create_user(uow, username=username, roles=roles,
+                                                    org_id=org_ids[org_key] if org_key else None)
             else:
                 token = "yq_" + secrets.token_urlsafe(32)
                 uow.session.add(ApiToken(user_id=existing.id, token_hash=users.hash_token(token)))
                 uow.commit()
             tokens[username] = token
+            user_ids[username] = existing.id
     lines: list[str] = []
     for loader in DEMO_LOADERS:
-        lines.extend(loader(uow_factory, org_ids))
+        lines.extend(loader(uow_factory, org_ids, user_ids))
     return org_ids, tokens, lines
 
 

@@ -38,11 +38,21 @@ def http_error(error: HTTPException):
     if status == 422:
         message = "the request does not satisfy the schema"
         if details.get("fields"):
-            first = next(iter(details["fields"]))
-            details.setdefault("field", first)
+            details.setdefault("field", first_path(details["fields"]))
     if status == 400 and "json" in str(error.description).lower():
         message = "the request body is not valid JSON"
     return error_response(status, code, message, details)
+
+
+def first_path(errors) -> str:
+    """The dotted path of the first failing leaf: {"lines": {0: {"quantity": [...]}}} -> lines[0].quantity."""
+    path = ""
+    while isinstance(errors, dict) and errors:
+        key = next(iter(errors))
+        path += f"[{key}]" if isinstance(key, int) or (isinstance(key, str) and key.isdigit()) else \
+            (f".{key}" if path else str(key))
+        errors = errors[key]
+    return path
 
 
 def domain_error(error: DomainError):
