@@ -194,8 +194,9 @@ def _expect(latest: ProductVersion, *statuses: str, doing: str) -> None:
 
 def change(uow, *, actor: Actor, product_id: int, changes: dict[str, Any]) -> ProductView:
     """A provider changes a product. A draft is edited in place; a reviewed version (approved or
-    rejected) is never touched: the change becomes the next version, a draft that needs approval
-    again, while an approved old version stays valid for contracts signed on it."""
+    rejected, delisted) is never touched: the change becomes the next version, a draft that needs
+    approval again, while an approved old version stays valid for contracts signed on it. This is
+    also how a delisted product comes back."""
     unknown = sorted(set(changes) - set(rules.PRODUCT_FIELDS))
     if unknown:
         raise ValidationError(f"{unknown[0]} cannot be changed", field=unknown[0])
@@ -204,7 +205,7 @@ def change(uow, *, actor: Actor, product_id: int, changes: dict[str, Any]) -> Pr
     s = uow.session
     product, latest, org = _lock(s, product_id)
     _own(product, actor)
-    _expect(latest, "draft", "approved", "rejected", doing="change the product")
+    _expect(latest, "draft", "approved", "rejected", "delisted", doing="change the product")
     merged = {**_version_fields(latest), **_as_rules_input(changes)}
     spec = rules.product_spec(**merged)
     if spec.name in names_in_use(s, product.provider_id, except_product=product.id):
