@@ -135,7 +135,11 @@ def provider_of(session, actor: Actor) -> Organisation:
 
 
 def names_in_use(session, provider_id: int, *, except_product: int | None = None) -> set[str]:
-    """The names of a provider's products (latest versions): a provider lists a product once."""
+    """The names of a provider's products (latest versions): a provider lists a product once.
+
+    Only writers call this, and it locks the provider's row first, so two concurrent registrations
+    cannot both see a name as free (PostgreSQL runs at READ COMMITTED)."""
+    session.exec(select(Organisation.id).where(Organisation.id == provider_id).with_for_update()).first()
     q = (select(V.name).join(Product, Product.id == V.product_id)
          .where(Product.provider_id == provider_id, V.version == Product.latest_version))
     if except_product is not None:

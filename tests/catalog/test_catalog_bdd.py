@@ -31,6 +31,7 @@ class Story:
         self.providers: dict[str, tuple] = {}
         self.products: dict[str, int] = {}
         self.submitters: dict[str, int] = {}
+        self.owner: dict[str, int] = {}  # product name -> provider org id
         self.current: str | None = None
         self.response = None
         self.error_code: str | None = None
@@ -52,7 +53,7 @@ class Story:
                              headers=auth(token))
         assert r.status_code == 201, r.json
         self.products[name], self.current = r.json["id"], name
-        self.owner = {**getattr(self, "owner", {}), name: org.id}
+        self.owner[name] = org.id
         return r.json["id"]
 
     def post(self, name: str, action: str, token: str, **body):
