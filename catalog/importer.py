@@ -93,14 +93,17 @@ def _decode_csv(data: bytes) -> tuple[str, str]:
         raise _file_error("the file is UTF-16 text (Excel's 'Unicode text'); save it as 'CSV UTF-8' or CSV")
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        as_utf8 = exc
     try:
         return data.decode("gb18030"), "gbk"  # GB18030 reads every GBK file and a little more
     except UnicodeDecodeError as exc:
-        raise _file_error(
-            f"the file is neither UTF-8 nor GBK text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save it from Excel as 'CSV UTF-8' or as .xlsx", offset=exc.start) from None
+        as_gbk = exc
+    # Point at the bad byte of the reading that got further: that is the encoding the file was meant to have.
+    worst, name = (as_utf8, "UTF-8") if as_utf8.start >= as_gbk.start else (as_gbk, "GBK")
+    raise _file_error(
+        f"the file is neither UTF-8 nor GBK text (read as {name}, byte 0x{data[worst.start]:02x} at offset "
+        f"{worst.start} is invalid); save it from Excel as 'CSV UTF-8' or as .xlsx", offset=worst.start)
 
 
 def _csv_rows(data: bytes) -> tuple[list[list[Any]], str]:

@@ -135,7 +135,11 @@ def provider_of(session, actor: Actor) -> Organisation:
 
 
 def names_in_use(session, provider_id: int, *, except_product: int | None = None) -> set[str]:
-    """The names of a provider's products (latest versions): a provider lists a product once."""
+    """The names of a provider's products (latest versions): a provider lists a product once.
+
+    Only writers call this, and it locks the provider's row first, so two concurrent registrations
+    cannot both see a name as free (PostgreSQL runs at READ COMMITTED)."""
+    session.exec(select(Organisation.id).where(Organisation.id == provider_id).with_for_update()).first()
     q = (select(V.name).join(Product, Product.id == V.product_id)
          .where(Product.provider_id == provider_id, V.version == Product.latest_version))
     if except_product is not None:
@@ -194,8 +198,9 @@ def _expect(latest: ProductVersion, *statuses: str, doing: str) -> None:
 
 def change(uow, *, actor: Actor, product_id: int, changes: dict[str, Any]) -> ProductView:
     """A provider changes a product. A draft is edited in place; a reviewed version (approved or
-    rejected) is never touched: the change becomes the next version, a draft that needs approval
-    again, while an approved old version stays valid for contracts signed on it."""
+    rejected, delisted) is never touched: the change becomes the next version, a draft that needs
+    approval again, while an approved old version stays valid for contracts signed on it. This is
+    also how a delisted product comes back."""
     unknown = sorted(set(changes) - set(rules.PRODUCT_FIELDS))
     if unknown:
         raise ValidationError(f"{unknown[0]} cannot be changed", field=unknown[0])
@@ -204,7 +209,7 @@ def change(uow, *, actor: Actor, product_id: int, changes: dict[str, Any]) -> Pr
     s = uow.session
     product, latest, org = _lock(s, product_id)
     _own(product, actor)
-    _expect(latest, "draft", "approved", "rejected", doing="change the product")
+    _expect(latest, "draft", "approved", "rejected", "delisted", doing="change the product")
     merged = {**_version_fields(latest), **_as_rules_input(changes)}
     spec = rules.product_spec(**merged)
     if spec.name in names_in_use(s, product.provider_id, except_product=product.id):

@@ -169,3 +169,14 @@ def test_a_delisted_product_can_no_longer_be_pinned(uow_factory, parties):
         pin(uow_factory, p.id, "2026-03-02")
     with uow_factory() as u:
         assert products.list_page(u.session, viewer=None) == []
+
+
+def test_a_delisted_product_comes_back_through_a_new_approved_version(uow_factory, parties):
+    maker, checker = parties
+    p = approved(uow_factory, maker, checker)
+    run(uow_factory, products.delist, actor=maker, product_id=p.id)
+    v2 = run(uow_factory, products.change, actor=maker, product_id=p.id, changes={"unit_price": 145_000_00})
+    assert (v2.version, v2.status) == (2, "draft")
+    run(uow_factory, products.submit, actor=maker, product_id=p.id)
+    run(uow_factory, products.approve, actor=checker, product_id=p.id)
+    assert pin(uow_factory, p.id, "2026-03-02").unit_price == 145_000_00
