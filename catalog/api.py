@@ -38,7 +38,7 @@ class Products(MethodView):
                 s, viewer=_viewer(), item_kind=args["item_kind"], status=args["status"],
                 provider_id=args["provider_id"], q=args["q"], valid_on=args["valid_on"],
                 after=decode_cursor(args["cursor"]), limit=args["limit"] + 1)
-        return page(rows, args["limit"], lambda view: view)  # ProductPage dumps each item once
+        return page(rows, args["limit"])
 
     @roles("provider")
     @blp.arguments(ProductIn)

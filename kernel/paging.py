@@ -30,8 +30,11 @@ def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
 
 
-def page(rows: Sequence[Any], limit: int, dump: Callable[[Any], dict], key: Callable[[Any], int] = lambda r: r.id):
-    """``rows`` were fetched with ``limit + 1``; the extra one tells whether there is a next page."""
+def page(rows: Sequence[Any], limit: int, dump: Callable[[Any], Any] = lambda r: r,
+         key: Callable[[Any], int] = lambda r: r.id):
+    """``rows`` were fetched with ``limit + 1``; the extra one tells whether there is a next page.
+    Items are returned as they are (the endpoint's response schema dumps them once) unless ``dump``
+    prepares them."""
     more = len(rows) > limit
     rows = list(rows[:limit])
     return {"items": [dump(r) for r in rows], "next_cursor": encode_cursor(key(rows[-1])) if more and rows else None}

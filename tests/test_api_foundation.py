@@ -132,3 +132,16 @@ def test_openapi_document_and_docs_are_served(client):
     spec = client.get("/api/openapi.json")
     assert spec.status_code == 200 and "/api/v1/orgs" in spec.json["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_staff_list_organisations_a_page_at_a_time(client, admin, world):
+    for i in range(3):
+        assert client.post("/api/v1/orgs", json=org_body(name=f"企业{i}"), headers=auth(admin)).status_code == 201
+    first = client.get("/api/v1/orgs?kind=enterprise&limit=2", headers=auth(admin))
+    assert first.status_code == 200 and len(first.json["items"]) == 2
+    assert first.json["items"][0]["prior_year_revenue"] == "8800000.00"
+    rest = client.get(f"/api/v1/orgs?kind=enterprise&limit=2&cursor={first.json['next_cursor']}", headers=auth(admin))
+    assert len(rest.json["items"]) == 1 and rest.json["next_cursor"] is None
+    enterprise = world.token("enterprise", world.org("enterprise"))
+    assert client.get("/api/v1/orgs", headers=auth(enterprise)).status_code == 403
+    assert client.get("/api/v1/orgs?cursor=garbage!", headers=auth(admin)).status_code == 422

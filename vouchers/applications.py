@@ -112,11 +112,11 @@ def _city_left(session, scheme: Scheme, settings: rules.Settings, city: str) -> 
 
 def _queue_blocks(session, scheme_id: int, city: str) -> str | None:
     """Strict first come, first served: nobody overtakes a voucher already waiting for the same money."""
-    waiting = session.exec(select(Voucher.waitlist_reason, Voucher.city).where(
-        Voucher.scheme_id == scheme_id, Voucher.status == "waitlisted")).all()
-    if any(reason == "budget" for reason, _ in waiting):
+    waiting = select(Voucher.id).where(Voucher.scheme_id == scheme_id, Voucher.status == "waitlisted")
+    if session.exec(waiting.where(Voucher.waitlist_reason == "budget").limit(1)).first() is not None:
         return "budget"
-    if any(reason == "city_quota" and c == city for reason, c in waiting):
+    if session.exec(waiting.where(Voucher.waitlist_reason == "city_quota", Voucher.city == city)
+                    .limit(1)).first() is not None:
         return "city_quota"
     return None
 

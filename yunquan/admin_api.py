@@ -81,7 +81,7 @@ class Orgs(MethodView):
         with reader() as s:
             rows = organisations.list_page(s, kind=args["kind"], after=decode_cursor(args["cursor"]),
                                            limit=args["limit"] + 1)
-            return page(rows, args["limit"], OrgOut().dump)
+            return page(rows, args["limit"])
 
 
 @blp.route("/orgs/<int:org_id>")

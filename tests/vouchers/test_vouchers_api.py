@@ -164,6 +164,9 @@ def test_only_the_contracts_enterprise_applies_and_others_cannot_read_the_vouche
     assert pilot.ok("GET", f"/vouchers/{v['id']}", pilot.provider_token)["id"] == v["id"]
     listed = pilot.ok("GET", "/vouchers", pilot.enterprise_tokens["别家"])
     assert listed["items"] == []
+    own = pilot.ok("GET", "/vouchers", pilot.enterprise_tokens["南海陶瓷"])["items"]
+    assert [(x["id"], x["face_value"]) for x in own] == [(v["id"], "55000.00")]
+    assert len(pilot.ok("GET", f"/vouchers?scheme_id={s['id']}&status=reserved", pilot.auditor)["items"]) == 1
 
 
 def test_only_reviewers_approve_or_reject_and_rejection_needs_a_reason(pilot):
