@@ -92,6 +92,8 @@ class Voucher(SQLModel, table=True):
                  postgresql_where=sa.text("status IN ('waitlisted','reserved','issued','redeemed','settled')"),
                  sqlite_where=sa.text("status IN ('waitlisted','reserved','issued','redeemed','settled')")),
         sa.Index("ix_voucher_scheme_status_applied", "scheme_id", "status", "applied_at", "id"),
+        # every application looks for vouchers past their window: a range scan that finds none
+        sa.Index("ix_voucher_scheme_expires", "scheme_id", "expires_on"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     scheme_id: int = Field(foreign_key="scheme.id")
