@@ -20,13 +20,13 @@ SHEET_TITLE = "产品方案表"
 
 
 def annex5_rows(session, *, provider_id: int | None = None, item_kind: str | None = None,
-                valid_on: dt.date | None = None) -> list[list[str]]:
+                valid_on: dt.date | None = None, provider_ids: list[int] | None = None) -> list[list[str]]:
     """Header and one row per approved product (its newest approved version), in product order."""
     views: list[products.ProductView] = []
     after = 0
     while True:  # the list query pages; an export wants everything
         batch = products.list_page(session, viewer=None, provider_id=provider_id, item_kind=item_kind,
-                                   valid_on=valid_on, after=after, limit=500)
+                                   valid_on=valid_on, after=after, limit=500, provider_ids=provider_ids)
         views += batch
         if len(batch) < 500:
             break

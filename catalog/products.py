@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -345,12 +345,14 @@ def _like(text: str) -> str:
 
 def list_page(session, *, viewer: Actor | None, item_kind: str | None = None, status: str | None = None,
               provider_id: int | None = None, q: str | None = None, valid_on: dt.date | None = None,
-              after: int = 0, limit: int = 50) -> list[ProductView]:
+              after: int = 0, limit: int = 50, provider_ids: Sequence[int] | None = None) -> list[ProductView]:
     """One row per product: its newest version that ``viewer`` may see and that matches
     ``status``/``provider_id``/``valid_on`` (everyone sees approved versions; a provider also its
     own, staff all). ``item_kind`` and ``q`` then filter that row, so a search never surfaces a
     superseded version. Ordered by product id; ``after`` is the last product id of the previous page."""
     chosen = [Product.provider_id == provider_id] if provider_id is not None else []
+    if provider_ids is not None:  # e.g. the providers of one cluster pilot's alliance
+        chosen.append(Product.provider_id.in_(list(provider_ids)))
     if viewer is None or not (viewer.staff or viewer.org_id is not None):
         chosen.append(V.status == "approved")
     elif not viewer.staff:

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from kernel.paging import decode_cursor, page
 from kernel.web import (
-    STAFF_ROLES, authenticated, current_principal, reader, require_org, roles, staff, transact, uow,
+    STAFF_ROLES, authenticated, current_principal, public, reader, require_org, roles, staff, transact, uow,
 )
 from vouchers import applications, budget, clusters, contracts, schemes
 from vouchers.schemas import (
@@ -117,6 +117,26 @@ class ClusterMembers(MethodView):
     def post(self, data, cluster_id):
         with uow() as u:
             return clusters.add_member(u, cluster_id=cluster_id, **data)
+
+
+@blp.route("/clusters/<int:cluster_id>/products/export")
+class ClusterCatalogue(MethodView):
+    @public
+    def get(self, cluster_id):
+        """The Annex 5 product table of a cluster pilot: the approved products of its lead and partners."""
+        from flask import Response, request
+
+        from catalog import export
+        fmt = request.args.get("format", "csv")
+        if fmt not in ("csv", "xlsx"):
+            from kernel.errors import ValidationError
+            raise ValidationError("format must be csv or xlsx", field="format")
+        with reader() as s:
+            rows = export.annex5_rows(s, provider_ids=clusters.alliance_providers(s, cluster_id))
+        body, mime = ((export.to_xlsx(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                      if fmt == "xlsx" else (export.to_csv(rows), "text/csv; charset=utf-8"))
+        return Response(body, mimetype=mime, headers={
+            "Content-Disposition": f'attachment; filename="cluster-{cluster_id}-annex5.{fmt}"'})
 
 
 def _contract_view(session, contract) -> dict:

@@ -71,3 +71,15 @@ def in_alliance(session, *, lead_id: int, partner_id: int) -> bool:
         select(ClusterMember.id).join(Cluster, Cluster.id == ClusterMember.cluster_id)
         .where(Cluster.lead_org_id == lead_id, ClusterMember.org_id == partner_id, ClusterMember.role == "partner")
     ).first() is not None
+
+
+def alliance_providers(session, cluster_id: int) -> list[int]:
+    """The lead and the partner providers of a pilot: whose products its enterprises can buy."""
+    cluster = session.get(Cluster, cluster_id)
+    if cluster is None:
+        raise NotFound(f"cluster {cluster_id} not found")
+    from catalog.models import Organisation
+    partners = session.exec(select(ClusterMember.org_id).join(Organisation, Organisation.id == ClusterMember.org_id)
+                            .where(ClusterMember.cluster_id == cluster_id, ClusterMember.role == "partner",
+                                   Organisation.kind == "provider")).all()
+    return sorted({cluster.lead_org_id, *partners})

@@ -217,3 +217,51 @@ def test_a_rejected_application_frees_the_contract_for_a_new_one(pilot):
     assert again.status_code == 201 and again.json["status"] == "reserved"
     assert pilot.budget(s["id"])["reserved"] == "55000.00"
     assert pilot.verify()["ok"] is True
+
+
+def test_a_cluster_pilot_exports_the_annex5_table_of_its_alliance(pilot, world):
+    outsider = world.org("provider", name="集群外服务商")
+    pilot.product("outside", provider_token=world.token("provider", outsider), name="集群外网关",
+                  item_kind="cpe_gateway", unit="台", unit_price="900.00", standard={"kind": "per_unit", "amount": "1.00"})
+    partner = world.org("provider", name="联合体成员")
+    pilot.product("partner", provider_token=world.token("provider", partner), name="成员MEP", item_kind="mep",
+                  unit="套", unit_price="120000.00", standard={"kind": "ratio", "rate": "0.20"})
+    cluster = pilot.ok("POST", "/clusters", pilot.admin, 201, json={
+        "name": "南海陶瓷集群", "industry": "建筑陶瓷", "starting_area": "南海区", "city": "佛山市",
+        "lead_org_id": pilot.provider.id, "year": 2026})
+    pilot.ok("POST", f"/clusters/{cluster['id']}/members", pilot.admin, 201, json={"org_id": partner.id,
+                                                                                  "role": "partner"})
+    r = pilot.client.get(f"/api/v1/clusters/{cluster['id']}/products/export?format=csv")
+    assert r.status_code == 200
+    text = r.data.decode("utf-8-sig")
+    assert text.splitlines()[0].split(",")[1:7] == ["产品名称", "产品单位", "应用场景", "功能模块", "预期效果", "奖补标准"]
+    assert "成员MEP" in text and "工业级CPE网关" in text and "集群外网关" not in text
+    assert pilot.client.get("/api/v1/clusters/999/products/export").status_code == 404
+
+
+def test_a_provider_leads_one_pilot_and_a_national_platform_three_a_year(pilot, world):
+    body = {"name": "集群", "industry": "家具", "starting_area": "大岭山镇", "city": "东莞", "year": 2026}
+    small = world.org("provider", provider_class="other")
+    assert pilot.call("POST", "/clusters", pilot.admin, json={**body, "lead_org_id": small.id}).status_code == 201
+    r = pilot.call("POST", "/clusters", pilot.admin, json={**body, "lead_org_id": small.id, "year": 2027})
+    assert r.status_code == 409 and r.json["code"] == "LEAD_LIMIT_EXCEEDED"
+    for _ in range(3):
+        assert pilot.call("POST", "/clusters", pilot.admin, json={**body, "lead_org_id": pilot.provider.id}).status_code == 201
+    r = pilot.call("POST", "/clusters", pilot.admin, json={**body, "lead_org_id": pilot.provider.id})
+    assert r.status_code == 409 and r.json["code"] == "LEAD_LIMIT_EXCEEDED"
+    assert pilot.call("POST", "/clusters", pilot.admin,
+                      json={**body, "lead_org_id": pilot.provider.id, "year": 2027}).status_code == 201
+    enterprise = pilot.enterprises["南海陶瓷"]
+    r = pilot.call("POST", "/clusters", pilot.admin, json={**body, "lead_org_id": enterprise.id})
+    assert r.status_code == 422 and r.json["details"]["field"] == "lead_org_id"
+
+
+def test_an_idempotency_key_replays_a_voucher_application(pilot, db):
+    s = pilot.scheme()
+    c = pilot.contract("南海陶瓷", WORKED_LINES)
+    headers = {"Authorization": f"Bearer {pilot.enterprise_tokens['南海陶瓷']}", "Idempotency-Key": "apply-1"}
+    body = {"scheme_id": s["id"], "contract_id": c["id"]}
+    first = pilot.client.post("/api/v1/vouchers", json=body, headers=headers)
+    again = pilot.client.post("/api/v1/vouchers", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201 and again.json == first.json
+    assert count(db, Voucher) == 1 and pilot.budget(s["id"])["reserved"] == "55000.00"
