@@ -132,9 +132,6 @@ class Export(MethodView):
         with reader() as s:
             rows = export.annex5_rows(s, provider_id=args["provider_id"], item_kind=args["item_kind"],
                                       valid_on=args["valid_on"])
-        if args["format"] == "xlsx":
-            body, mime = export.to_xlsx(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            body, mime = export.to_csv(rows), "text/csv; charset=utf-8"
+        body, mime = export.render(rows, args["format"])
         return Response(body, mimetype=mime, headers={
             "Content-Disposition": f'attachment; filename="annex5-products.{args["format"]}"'})

@@ -66,3 +66,12 @@ def to_xlsx(rows: list[list[str]]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+MIME = {"csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def render(rows: list[list[str]], fmt: str) -> tuple[bytes, str]:
+    """The file and its content type, for ``fmt`` ``csv`` or ``xlsx``."""
+    return (to_xlsx(rows) if fmt == "xlsx" else to_csv(rows)), MIME[fmt]

@@ -38,4 +38,20 @@ def rfc3339(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-__all__ = ["SQLModel", "Field", "fen_field", "stamp_field", "utc", "rfc3339"]
+def fetch(session, model, row_id: int, *, lock: bool = False, missing: type | None = None, what: str | None = None):
+    """The row of ``model`` with this id (locked ``FOR UPDATE`` if asked), or ``missing`` (a
+    NotFound subclass) naming it."""
+    from sqlmodel import select
+
+    from kernel.errors import NotFound
+    q = select(model).where(model.id == row_id)
+    if lock:
+        q = q.with_for_update()
+    row = session.exec(q).first()
+    if row is None:
+        name = what or model.__tablename__
+        raise (missing or NotFound)(f"{name} {row_id} not found", details={f"{name}_id": row_id})
+    return row
+
+
+__all__ = ["SQLModel", "Field", "fen_field", "stamp_field", "utc", "rfc3339", "fetch"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import sqlalchemy as sa
 
 from ledger import service as ledger
 from ledger.service import Leg

@@ -133,8 +133,7 @@ class ClusterCatalogue(MethodView):
             raise ValidationError("format must be csv or xlsx", field="format")
         with reader() as s:
             rows = export.annex5_rows(s, provider_ids=clusters.alliance_providers(s, cluster_id))
-        body, mime = ((export.to_xlsx(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-                      if fmt == "xlsx" else (export.to_csv(rows), "text/csv; charset=utf-8"))
+        body, mime = export.render(rows, fmt)
         return Response(body, mimetype=mime, headers={
             "Content-Disposition": f'attachment; filename="cluster-{cluster_id}-annex5.{fmt}"'})
 

@@ -20,6 +20,7 @@ from catalog import organisations, products
 from catalog.models import Organisation, ProductVersion
 from catalog.rules import line_subsidy, standard_to_dict
 from kernel import clock
+from kernel.tables import fetch
 from kernel.errors import Forbidden
 from kernel.money import from_fen, to_fen
 from ledger import service as ledger
@@ -178,13 +179,7 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
 
 
 def get(session, voucher_id: int, *, lock: bool = False) -> Voucher:
-    q = select(Voucher).where(Voucher.id == voucher_id)
-    if lock:
-        q = q.with_for_update()
-    voucher = session.exec(q).first()
-    if voucher is None:
-        raise VoucherNotFound(f"voucher {voucher_id} not found", details={"voucher_id": voucher_id})
-    return voucher
+    return fetch(session, Voucher, voucher_id, lock=lock, missing=VoucherNotFound, what="voucher")
 
 
 def check_reader(voucher: Voucher, actor: Actor) -> None:

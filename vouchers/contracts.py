@@ -9,6 +9,7 @@ from sqlmodel import select
 from catalog import organisations, products
 from catalog.rules import check_quantity
 from kernel import clock
+from kernel.tables import fetch
 from kernel.errors import Forbidden, ValidationError
 from kernel.money import from_fen, round_half_up_fen, to_fen
 from vouchers.clusters import in_alliance
@@ -59,13 +60,7 @@ def record(uow, *, actor_id: int, provider_id: int, enterprise_id: int, signed_o
 
 
 def get(session, contract_id: int, *, lock: bool = False) -> Contract:
-    q = select(Contract).where(Contract.id == contract_id)
-    if lock:
-        q = q.with_for_update()
-    contract = session.exec(q).first()
-    if contract is None:
-        raise ContractNotFound(f"contract {contract_id} not found", details={"contract_id": contract_id})
-    return contract
+    return fetch(session, Contract, contract_id, lock=lock, missing=ContractNotFound, what="contract")
 
 
 def lines_of(session, contract_id: int) -> list[ContractLine]:

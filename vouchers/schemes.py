@@ -7,6 +7,7 @@ import json
 from sqlmodel import select
 
 from kernel import clock
+from kernel.tables import fetch
 from kernel.errors import ValidationError
 from vouchers import budget, rules
 from vouchers.errors import SchemeNotFound
@@ -58,13 +59,7 @@ def change_settings(uow, *, actor_id: int, scheme_id: int, changes: dict) -> tup
 
 
 def get(session, scheme_id: int, *, lock: bool = False) -> Scheme:
-    q = select(Scheme).where(Scheme.id == scheme_id)
-    if lock:
-        q = q.with_for_update()
-    scheme = session.exec(q).first()
-    if scheme is None:
-        raise SchemeNotFound(f"scheme {scheme_id} not found", details={"scheme_id": scheme_id})
-    return scheme
+    return fetch(session, Scheme, scheme_id, lock=lock, missing=SchemeNotFound, what="scheme")
 
 
 def settings_of(session, scheme: Scheme, version: int | None = None) -> rules.Settings:

@@ -48,3 +48,9 @@ class World:
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def row_count(engine, model) -> int:
+    import sqlalchemy as sa
+    with engine.connect() as c:
+        return c.execute(sa.select(sa.func.count()).select_from(model.__table__)).scalar()

@@ -2,24 +2,10 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from tests.support.pilot import WORKED_LINES, Pilot
+from tests.support.pilot import WORKED_LINES
+from tests.support.world import row_count as count
 from vouchers.models import Contract, Voucher
-
-
-@pytest.fixture
-def pilot(client, world, frozen_clock):
-    frozen_clock("2026-03-02T10:00:00+08:00")
-    p = Pilot(client, world)
-    p.worked_products()
-    p.enterprise("南海陶瓷", city="佛山")
-    return p
-
-
-def count(db, model) -> int:
-    with db.connect() as c:
-        return c.execute(sa.select(sa.func.count()).select_from(model.__table__)).scalar()
 
 
 def test_a_scheme_shows_every_effective_setting_and_its_budget(pilot):

@@ -6,29 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from ledger.models import LedgerJournal
-from tests.support.pilot import WORKED_LINES, Pilot
+from tests.support.pilot import WORKED_LINES
+from tests.support.world import row_count as count
 from vouchers.models import Voucher
 
 YUNQUAN = str(Path(sys.executable).parent / "yunquan")
-
-
-@pytest.fixture
-def pilot(client, world, frozen_clock):
-    frozen_clock("2026-03-02T10:00:00+08:00")
-    p = Pilot(client, world)
-    p.worked_products()
-    p.enterprise("南海陶瓷", city="佛山")
-    p.enterprise("大岭山家具", city="东莞")
-    return p
-
-
-def count(db, model) -> int:
-    with db.connect() as c:
-        return c.execute(sa.select(sa.func.count()).select_from(model.__table__)).scalar()
 
 
 def test_the_expire_job_releases_money_and_promotes_nobody_after_the_window(pilot, db):
