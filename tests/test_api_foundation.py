@@ -131,7 +131,11 @@ def test_auditor_verifies_the_ledger_and_an_enterprise_may_not(client, world):
 def test_openapi_document_and_docs_are_served(client):
     spec = client.get("/api/openapi.json")
     assert spec.status_code == 200 and "/api/v1/orgs" in spec.json["paths"]
-    assert client.get("/api/docs").status_code == 200
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and b"/api/docs/assets/swagger-ui-bundle.js" in docs.data
+    bundle = client.get("/api/docs/assets/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.data) > 100_000
+    assert client.get("/api/docs/assets/../../etc/passwd").status_code == 404
 
 
 def test_staff_list_organisations_a_page_at_a_time(client, admin, world):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, send_from_directory
 from flask_smorest import Api
 
 from kernel.web import public
@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(
         API_TITLE="yunquan 云券", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api", OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
         JSON_AS_ASCII=False,
     )
     if test_config:
@@ -52,6 +52,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     @public
     def healthz():
         return jsonify({"ok": True})
+
+    @app.get("/api/docs/assets/<path:filename>")
+    @public
+    def swagger_assets(filename):
+        """Swagger UI served from the installed package: the docs work on a network without a CDN."""
+        import swagger_ui_bundle
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
     return app
 
 
