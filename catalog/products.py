@@ -22,6 +22,7 @@ from catalog.models import Organisation, Product, ProductVersion
 from kernel import clock
 from kernel.errors import Unauthenticated
 from kernel.money import from_fen, to_fen
+from kernel.tables import locked
 
 V = ProductVersion
 
@@ -177,7 +178,7 @@ def register(uow, *, actor: Actor, name: Any, item_kind: Any, unit: Any, unit_pr
 
 
 def _lock(session, product_id: int) -> tuple[Product, ProductVersion, Organisation]:
-    product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
+    product = session.exec(locked(select(Product).where(Product.id == product_id))).first()
     if product is None:
         raise ProductNotFound(f"product {product_id} not found", details={"product_id": product_id})
     latest = session.exec(select(V).where(V.product_id == product_id, V.version == product.latest_version)).one()

@@ -6,7 +6,7 @@ from flask_smorest.fields import Upload
 
 from catalog import rules
 from catalog.models import PRODUCT_STATUSES
-from kernel.fields import Money
+from kernel.fields import Id, Money
 from kernel.paging import PageArgs
 from kernel.tables import rfc3339
 
@@ -98,7 +98,7 @@ class ProductArgs(ma.Schema):
 class ProductListArgs(PageArgs):
     item_kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(tuple(rules.ITEM_KINDS)))
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(PRODUCT_STATUSES))
-    provider_id = ma.fields.Integer(load_default=None)
+    provider_id = Id(load_default=None)
     q = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100))
     valid_on = ma.fields.Date(load_default=None)
 
@@ -138,6 +138,6 @@ class ImportOut(ma.Schema):
 
 class ExportArgs(ma.Schema):
     format = ma.fields.String(load_default="csv", validate=ma.validate.OneOf(("csv", "xlsx")))
-    provider_id = ma.fields.Integer(load_default=None)
+    provider_id = Id(load_default=None)
     item_kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(tuple(rules.ITEM_KINDS)))
     valid_on = ma.fields.Date(load_default=None)

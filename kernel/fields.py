@@ -47,3 +47,21 @@ class Rate(fields.Field):
         if not d.is_finite():
             raise ValidationError(f"{value!r} is not a finite decimal")
         return d
+
+
+ID_MAX = 2**31 - 1  # the database's INTEGER primary keys
+
+
+class Id(fields.Integer):
+    """An id a client sends: a positive integer this service could have issued. A JSON number
+    must be a whole number (2.5 is refused, not truncated); a query string must be digits."""
+
+    def __init__(self, **kwargs):
+        from marshmallow import validate
+        kwargs.setdefault("validate", validate.Range(min=1, max=ID_MAX, error="not an id this service issues"))
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+            raise ValidationError("must be a whole number id")
+        return super()._deserialize(value, attr, data, **kwargs)

@@ -38,6 +38,12 @@ def rfc3339(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def locked(query):
+    """``SELECT … FOR UPDATE`` that also refreshes rows the session already holds: without
+    ``populate_existing`` the ORM would hand back the copy read before the lock was granted."""
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
 def fetch(session, model, row_id: int, *, lock: bool = False, missing: type | None = None, what: str | None = None):
     """The row of ``model`` with this id (locked ``FOR UPDATE`` if asked), or ``missing`` (a
     NotFound subclass) naming it."""
@@ -46,7 +52,7 @@ def fetch(session, model, row_id: int, *, lock: bool = False, missing: type | No
     from kernel.errors import NotFound
     q = select(model).where(model.id == row_id)
     if lock:
-        q = q.with_for_update()
+        q = locked(q)
     row = session.exec(q).first()
     if row is None:
         name = what or model.__tablename__
@@ -54,4 +60,4 @@ def fetch(session, model, row_id: int, *, lock: bool = False, missing: type | No
     return row
 
 
-__all__ = ["SQLModel", "Field", "fen_field", "stamp_field", "utc", "rfc3339", "fetch"]
+__all__ = ["SQLModel", "Field", "fen_field", "stamp_field", "utc", "rfc3339", "fetch", "locked"]

@@ -108,6 +108,11 @@ def reader():
     return current_app.extensions["yunquan"].uow_factory.reader()
 
 
+def snapshot():
+    """A read-only session over one consistent snapshot (use as a context manager)."""
+    return current_app.extensions["yunquan"].uow_factory.snapshot()
+
+
 def transact(fn: Callable[[Any], Any], *, retries: int = 5) -> Any:
     """Run ``fn(uow)`` in a unit of work, retrying on deadlock / serialization failure."""
     return current_app.extensions["yunquan"].uow_factory.run(fn, retries=retries)

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from kernel.fields import Money
-from kernel.web import current_principal, reader, roles, transact
+from kernel.web import current_principal, reader, roles, snapshot, transact
 from ledger import service
 
 blp = Blueprint("ledger", __name__, description="The auditable ledger")
@@ -19,6 +19,7 @@ class VerifyOut(ma.Schema):
     first_bad_journal = ma.fields.Integer(allow_none=True)
     problem = ma.fields.String(allow_none=True)
     bad_accounts = ma.fields.List(ma.fields.String())
+    bad_reservations = ma.fields.List(ma.fields.Integer())
 
 
 class TrialArgs(ma.Schema):
@@ -51,7 +52,7 @@ class Verify(MethodView):
     @roles("auditor", "admin")
     @blp.response(200, VerifyOut)
     def get(self):
-        with reader() as s:
+        with snapshot() as s:
             return service.verify(s)
 
 
@@ -61,7 +62,7 @@ class Trial(MethodView):
     @blp.arguments(TrialArgs, location="query")
     @blp.response(200, TrialOut)
     def get(self, args):
-        with reader() as s:
+        with snapshot() as s:
             tb = service.trial_balance(s, as_of=args["as_of"], prefix=args["prefix"])
         return {"as_of": tb.as_of, "total_debit": tb.total_debit, "total_credit": tb.total_credit,
                 "balanced": tb.balanced,

@@ -45,6 +45,11 @@ class ReservationExceeded(Conflict):
     code = "RESERVATION_EXCEEDED"
 
 
+class LedgerInconsistent(Conflict):
+    """A non-chained table disagrees with the hash-chained journals (tampering or a bug)."""
+    code = "LEDGER_INCONSISTENT"
+
+
 class JournalNotFound(NotFound):
     pass
 

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from kernel import clock
 from ledger import rules
 from ledger.errors import (
-    AlreadyReversed, IdempotencyMismatch, InvalidJournal, JournalNotFound, PeriodAlreadyClosed, PeriodClosed,
+    AlreadyReversed, IdempotencyMismatch, InvalidJournal, JournalNotFound, LedgerInconsistent, PeriodAlreadyClosed,
+    PeriodClosed,
     PeriodNotEnded, ReservationClosed, ReservationExceeded, UnknownAccount,
 )
 from ledger.models import (
@@ -287,6 +288,10 @@ def post_pending(uow, *, reservation_id: int, amount: int, destination: str, key
             return res  # the same call replayed
         raise ReservationClosed(f"reservation {reservation_id} is already {res.status}",
                                 details={"reservation": reservation_id, "status": res.status})
+    held = _held_by_opening_journal(s, reservation_id)
+    if held != res.amount:  # the reservation row is not hash-chained; its journal is, and wins
+        raise LedgerInconsistent(f"reservation {reservation_id} does not match its opening journal; run verify",
+                                details={"reservation": reservation_id, "journal_fen": held, "row_fen": res.amount})
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0 or amount > res.amount:
         raise ReservationExceeded(f"cannot post {amount} fen of a reservation of {res.amount} fen",
                                   details={"reservation": reservation_id, "amount_fen": res.amount})
@@ -300,6 +305,12 @@ def post_pending(uow, *, reservation_id: int, amount: int, destination: str, key
     s.execute(sa.update(R).where(R.c.id == reservation_id)
               .values(status=status, posted_amount=amount, close_journal_id=journal.id))
     return _reservation(s, R.c.id == reservation_id)
+
+
+def _held_by_opening_journal(s, reservation_id: int) -> int | None:
+    return s.execute(sa.select(P.c.amount).join(R, sa.and_(P.c.journal_id == R.c.open_journal_id,
+                                                           P.c.account_id == R.c.hold_account_id))
+                     .where(R.c.id == reservation_id)).scalar()
 
 
 def void_pending(uow, *, reservation_id: int, key: str, effective_date: dt.date, kind: str = "release",
@@ -393,6 +404,7 @@ class VerifyReport:
     first_bad_journal: int | None = None
     problem: str | None = None
     bad_accounts: list[str] = field(default_factory=list)
+    bad_reservations: list[int] = field(default_factory=list)
 
 
 def verify(session, *, chunk: int = 20000) -> VerifyReport:
@@ -455,4 +467,27 @@ def verify(session, *, chunk: int = 20000) -> VerifyReport:
     bad = sorted(codes[a] for a, total in sums.items() if stored.get(a) != total)
     if bad:
         return VerifyReport(False, count, head_hash, None, "stored balances differ from the postings", bad)
+    bad_res = _reservations_off_their_journals(session)
+    if bad_res:
+        return VerifyReport(False, count, head_hash, None, "reservations differ from their journals",
+                            bad_reservations=bad_res)
     return VerifyReport(True, count, head_hash)
+
+
+def _reservations_off_their_journals(session) -> list[int]:
+    """A reservation row must say what its hashed journals say: the amount moved onto the hold
+    account when it opened, taken off again when it closed, and pending exactly while unclosed."""
+    opened, closed = P.alias("opened"), P.alias("closed")
+    rows = session.execute(
+        sa.select(R.c.id, R.c.amount, R.c.status, R.c.close_journal_id, opened.c.amount, closed.c.amount)
+        .outerjoin(opened, sa.and_(opened.c.journal_id == R.c.open_journal_id,
+                                   opened.c.account_id == R.c.hold_account_id))
+        .outerjoin(closed, sa.and_(closed.c.journal_id == R.c.close_journal_id,
+                                   closed.c.account_id == R.c.hold_account_id))
+        .order_by(R.c.id))
+    bad = []
+    for rid, amount, status, close_id, open_leg, close_leg in rows:
+        pending = status == "pending"
+        if open_leg != amount or pending != (close_id is None) or (not pending and close_leg != -amount):
+            bad.append(rid)
+    return bad

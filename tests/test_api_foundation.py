@@ -149,3 +149,20 @@ def test_staff_list_organisations_a_page_at_a_time(client, admin, world):
     enterprise = world.token("enterprise", world.org("enterprise"))
     assert client.get("/api/v1/orgs", headers=auth(enterprise)).status_code == 403
     assert client.get("/api/v1/orgs?cursor=garbage!", headers=auth(admin)).status_code == 422
+
+
+def test_a_request_that_saved_its_work_and_then_failed_is_not_run_again_on_replay(client, admin, db, monkeypatch):
+    from yunquan import admin_api
+    real = admin_api.OrgOut.dump
+
+    def dump_fails(self, obj, **kw):
+        raise RuntimeError("the response could not be written after the commit")
+    monkeypatch.setattr(admin_api.OrgOut, "dump", dump_fails)
+    h = auth(admin) | {"Idempotency-Key": "org-after-crash"}
+    body = org_body()
+    first = client.post("/api/v1/orgs", json=body, headers=h)
+    assert first.status_code == 500 and org_count(db) == 1
+    monkeypatch.setattr(admin_api.OrgOut, "dump", real)
+    again = client.post("/api/v1/orgs", json=body, headers=h)
+    assert again.status_code == 500 and again.headers["Idempotent-Replayed"] == "true"
+    assert org_count(db) == 1

@@ -106,3 +106,42 @@ def test_edited_stored_balance_is_named_by_account(posted, db):
 def test_untouched_ledger_verifies(posted):
     r = verify(posted)
     assert r.ok and r.journals == 10 and r.first_bad_journal is None
+
+
+def test_an_edited_reservation_is_named_and_cannot_drain_other_reservations(posted, db):
+    from ledger.errors import LedgerInconsistent
+    with posted() as u:
+        mine = ledger.reserve(u, key="mine", source="available", hold="reserved", amount=100, effective_date=DAY)
+        ledger.reserve(u, key="theirs", source="available", hold="reserved", amount=400, effective_date=DAY)
+        u.commit()
+    tamper(db, f"UPDATE ledger_reservation SET amount = 500 WHERE id = {mine.id}")
+    r = verify(posted)
+    assert not r.ok and r.bad_reservations == [mine.id]
+    with posted() as u, pytest.raises(LedgerInconsistent):
+        ledger.post_pending(u, reservation_id=mine.id, amount=500, destination="payable", key="drain",
+                            effective_date=DAY)
+
+
+def test_verify_sees_one_consistent_ledger_while_journals_keep_arriving(posted, db):
+    """A journal committed while verify runs must not look like tampering."""
+    from ledger import rules
+    from yunquan.db import UowFactory
+    real = rules.chain_hash
+    fired = []
+
+    def chain_hash_then_someone_posts(*args):
+        if not fired:
+            fired.append(1)
+            with posted() as other:
+                ledger.post(other, key="meanwhile", kind="reserve", effective_date=DAY,
+                            legs=[Leg("available", -1), Leg("reserved", 1)])
+                other.commit()
+        return real(*args)
+    rules.chain_hash = chain_hash_then_someone_posts
+    try:
+        with UowFactory(db).snapshot() as s:
+            r = ledger.verify(s)
+    finally:
+        rules.chain_hash = real
+    assert fired and r.ok and r.journals == 10
+    assert verify(posted).journals == 11

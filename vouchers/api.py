@@ -76,7 +76,7 @@ class SchemeSettings(MethodView):
         if not isinstance(changes, dict):
             raise ValidationError("send a JSON object of settings to change")
         actor = current_principal().user_id
-        transact(lambda u: schemes.change_settings(u, actor_id=actor, scheme_id=scheme_id, changes=changes))
+        transact(lambda u: applications.change_settings(u, actor_id=actor, scheme_id=scheme_id, changes=changes))
         with reader() as s:
             return _scheme_view(s, schemes.get(s, scheme_id))
 

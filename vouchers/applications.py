@@ -178,6 +178,17 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     return voucher
 
 
+def change_settings(uow, *, actor_id: int, scheme_id: int, changes: dict) -> Scheme:
+    """New settings apply at once: a raised quota or cap lets waiting vouchers through now."""
+    scheme = schemes.get(uow.session, scheme_id, lock=True)
+    settings = schemes.add_settings_version(uow, actor_id=actor_id, scheme=scheme, changes=changes)
+    today = clock.today()
+    _expire_due(uow, scheme, today)
+    promote_waitlist(uow, scheme, settings, today)
+    uow.commit()
+    return scheme
+
+
 def get(session, voucher_id: int, *, lock: bool = False) -> Voucher:
     return fetch(session, Voucher, voucher_id, lock=lock, missing=VoucherNotFound, what="voucher")
 
@@ -189,8 +200,10 @@ def check_reader(voucher: Voucher, actor: Actor) -> None:
 
 def _review_target(uow, *, actor: Actor, voucher_id: int) -> tuple[Scheme, Voucher, rules.Settings]:
     s = uow.session
-    voucher = get(s, voucher_id)
-    scheme = schemes.get(s, voucher.scheme_id, lock=True)  # the scheme lock first, as in apply
+    scheme_id = s.exec(select(Voucher.scheme_id).where(Voucher.id == voucher_id)).first()
+    if scheme_id is None:
+        raise VoucherNotFound(f"voucher {voucher_id} not found", details={"voucher_id": voucher_id})
+    scheme = schemes.get(s, scheme_id, lock=True)  # the scheme lock first, as in apply
     voucher = get(s, voucher_id, lock=True)
     settings = schemes.settings_of(s, scheme)
     if voucher.applied_by == actor.user_id:
@@ -215,9 +228,10 @@ def approve(uow, *, actor: Actor, voucher_id: int) -> Voucher:
 
 def reject(uow, *, actor: Actor, voucher_id: int, reason: str) -> Voucher:
     scheme, voucher, settings = _review_target(uow, actor=actor, voucher_id=voucher_id)
+    today = clock.today()
+    _expire_due(uow, scheme, today)  # nothing past its window is promoted by the money this frees
     if voucher.status not in ("reserved", "waitlisted"):
         raise InvalidState(f"a {voucher.status} voucher cannot be rejected", details={"status": voucher.status})
-    today = clock.today()
     if voucher.reservation_id is not None and voucher.status == "reserved":
         ledger.void_pending(uow, reservation_id=voucher.reservation_id, key=f"voucher:{voucher.id}:release",
                             effective_date=today, ref=f"voucher:{voucher.id}", memo="voucher rejected")
@@ -244,7 +258,8 @@ def promote_waitlist(uow, scheme: Scheme, settings: rules.Settings, on: dt.date)
     promoted = []
     blocked_cities: set[str] = set()
     waiting = list(s.exec(select(Voucher).where(Voucher.scheme_id == scheme.id, Voucher.status == "waitlisted")
-                          .order_by(Voucher.applied_at, Voucher.id).with_for_update()))
+                          .order_by(Voucher.applied_at, Voucher.id).with_for_update()
+                          .execution_options(populate_existing=True)))
     for voucher in waiting:
         if voucher.city in blocked_cities:
             continue
@@ -292,7 +307,8 @@ def _expire_due(uow, scheme: Scheme, today: dt.date) -> int:
     """Vouchers past the redemption window expire and release their reservation. Scheme locked."""
     s = uow.session
     due = list(s.exec(select(Voucher).where(Voucher.scheme_id == scheme.id, Voucher.status.in_(EXPIRING_STATUSES),
-                                            Voucher.expires_on < today).order_by(Voucher.id).with_for_update()))
+                                            Voucher.expires_on < today).order_by(Voucher.id).with_for_update()
+                          .execution_options(populate_existing=True)))
     for voucher in due:
         if voucher.status != "waitlisted" and voucher.reservation_id is not None:
             ledger.void_pending(uow, reservation_id=voucher.reservation_id, key=f"voucher:{voucher.id}:expire",
@@ -305,16 +321,18 @@ def _expire_due(uow, scheme: Scheme, today: dt.date) -> int:
     return len(due)
 
 
-def expire(uow, *, scheme_id: int | None = None) -> int:
-    """The ``yunquan vouchers expire`` job: every scheme (or one), one transaction per scheme."""
+def expire(uow, *, scheme_id: int) -> int:
+    """Expire one scheme's vouchers past their window (the job calls it once per scheme, each in its
+    own transaction, so it never holds one scheme's lock while waiting for another's)."""
     today = clock.today()
-    ids = [scheme_id] if scheme_id else list(uow.session.exec(select(Scheme.id).where(Scheme.kind == "cloud")))
-    total = 0
-    for sid in ids:
-        scheme = schemes.get(uow.session, sid, lock=True)
-        total += _expire_due(uow, scheme, today)
+    scheme = schemes.get(uow.session, scheme_id, lock=True)
+    count = _expire_due(uow, scheme, today)
     uow.commit()
-    return total
+    return count
+
+
+def cloud_scheme_ids(session) -> list[int]:
+    return list(session.exec(select(Scheme.id).where(Scheme.kind == "cloud").order_by(Scheme.id)))
 
 
 def expire_if_due(uow, voucher_id: int) -> None:

@@ -5,7 +5,7 @@ import json
 
 import marshmallow as ma
 
-from kernel.fields import Money
+from kernel.fields import Id, Money
 from kernel.paging import PageArgs
 from vouchers.rules import SCHEME_KINDS
 
@@ -75,7 +75,7 @@ class BudgetOut(ma.Schema):
 
 
 class DryRunIn(ma.Schema):
-    contract_id = ma.fields.Integer(required=True)
+    contract_id = Id(required=True)
 
 
 class ClusterIn(ma.Schema):
@@ -83,7 +83,7 @@ class ClusterIn(ma.Schema):
     industry = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     starting_area = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     city = ma.fields.String(required=True)
-    lead_org_id = ma.fields.Integer(required=True)
+    lead_org_id = Id(required=True)
     year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=2000, max=2100))
 
 
@@ -98,7 +98,7 @@ class ClusterOut(ma.Schema):
 
 
 class MemberIn(ma.Schema):
-    org_id = ma.fields.Integer(required=True)
+    org_id = Id(required=True)
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(("partner", "enterprise")))
 
 
@@ -132,13 +132,13 @@ class Quantity(ma.fields.Field):
 
 
 class ContractLineIn(ma.Schema):
-    product_id = ma.fields.Integer(required=True)
+    product_id = Id(required=True)
     quantity = Quantity(required=True)
     unit_price = Money(required=True)
 
 
 class ContractIn(ma.Schema):
-    enterprise_id = ma.fields.Integer(required=True)
+    enterprise_id = Id(required=True)
     signed_on = ma.fields.Date(required=True)
     lines = ma.fields.List(ma.fields.Nested(ContractLineIn), required=True, validate=ma.validate.Length(min=1))
 
@@ -162,8 +162,8 @@ class ContractOut(ma.Schema):
 
 
 class VoucherIn(ma.Schema):
-    scheme_id = ma.fields.Integer(required=True)
-    contract_id = ma.fields.Integer(required=True)
+    scheme_id = Id(required=True)
+    contract_id = Id(required=True)
 
 
 class ReasonIn(ma.Schema):
@@ -194,7 +194,7 @@ class VoucherOut(ma.Schema):
 
 
 class VoucherListArgs(PageArgs):
-    scheme_id = ma.fields.Integer(load_default=None)
+    scheme_id = Id(load_default=None)
     status = ma.fields.String(load_default=None)
 
 

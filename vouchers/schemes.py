@@ -7,8 +7,8 @@ import json
 from sqlmodel import select
 
 from kernel import clock
-from kernel.tables import fetch
 from kernel.errors import ValidationError
+from kernel.tables import fetch
 from vouchers import budget, rules
 from vouchers.errors import SchemeNotFound
 from vouchers.models import Scheme, SchemeSettingsVersion
@@ -43,19 +43,17 @@ def create(uow, *, actor_id: int, kind: str, name: str, year: int, budget_fen: i
     return scheme
 
 
-def change_settings(uow, *, actor_id: int, scheme_id: int, changes: dict) -> tuple[Scheme, rules.Settings]:
-    """A new settings version; vouchers already computed keep naming the version they used."""
+def add_settings_version(uow, *, actor_id: int, scheme: Scheme, changes: dict) -> rules.Settings:
+    """A new settings version for a scheme the caller has locked; vouchers already computed keep
+    naming the version they used. The caller commits (``applications.change_settings``)."""
     s = uow.session
-    scheme = s.exec(select(Scheme).where(Scheme.id == scheme_id).with_for_update()).first()
-    if scheme is None:
-        raise SchemeNotFound(f"scheme {scheme_id} not found")
     new = rules.parse_settings(changes, base=settings_of(s, scheme))
     scheme.settings_version += 1
     s.add(SchemeSettingsVersion(scheme_id=scheme.id, version=scheme.settings_version,
                                 settings_json=json.dumps(new.to_dict()), created_by=actor_id))
     s.add(scheme)
-    uow.commit()
-    return scheme, new
+    s.flush()
+    return new
 
 
 def get(session, scheme_id: int, *, lock: bool = False) -> Scheme:

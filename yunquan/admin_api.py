@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from catalog import organisations
 from catalog.rules import ORG_KINDS, PROVIDER_CLASSES
 from kernel.errors import Forbidden, ValidationError
-from kernel.fields import Money
+from kernel.fields import Id, Money
 from kernel.paging import PageArgs, decode_cursor, page
 from kernel.web import ROLES, current_principal, reader, roles, authenticated, uow
 from yunquan import users
@@ -54,7 +54,7 @@ class UserIn(ma.Schema):
     username = ma.fields.String(required=True)
     role = ma.fields.String(validate=ma.validate.OneOf(ROLES))
     roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ROLES)))
-    org_id = ma.fields.Integer(load_default=None)
+    org_id = Id(load_default=None)
 
 
 class UserOut(ma.Schema):

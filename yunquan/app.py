@@ -5,10 +5,20 @@ from dataclasses import dataclass
 
 from flask import Flask, jsonify, send_from_directory
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from kernel.web import public
 from yunquan import config, errors, requests
 from yunquan.db import UowFactory, make_engine
+
+
+class BoundedInt(IntegerConverter):
+    """Ids in URLs fit the database's integer columns; a larger one matches no route (404), where
+    it would otherwise reach the database and fail there."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class YunquanApi(Api):
@@ -26,6 +36,7 @@ class Extension:
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedInt
     app.config.update(config.from_environment())
     app.config.update(
         API_TITLE="yunquan 云券", API_VERSION="v1", OPENAPI_VERSION="3.0.3",

@@ -71,7 +71,7 @@ def ledger_group():
 def ledger_verify():
     """Recompute the hash chain and balances; exit 1 if anything does not match."""
     from ledger import service
-    with _ext().uow_factory.reader() as s:
+    with _ext().uow_factory.snapshot() as s:
         r = service.verify(s)
     click.echo(f"journals: {r.journals}")
     click.echo(f"head_hash: {r.head_hash}")
@@ -82,6 +82,8 @@ def ledger_verify():
     click.echo(f"problem: {r.problem}")
     if r.bad_accounts:
         click.echo(f"bad_accounts: {', '.join(r.bad_accounts)}")
+    if r.bad_reservations:
+        click.echo(f"bad_reservations: {', '.join(map(str, r.bad_reservations))}")
     click.echo("FAILED: ledger does not verify")
     sys.exit(1)
 
@@ -129,7 +131,13 @@ def vouchers_group():
 def vouchers_expire(scheme_id):
     """Expire vouchers past their redemption window, release their money, promote the waitlist."""
     from vouchers import applications
-    count = _ext().uow_factory.run(lambda u: applications.expire(u, scheme_id=scheme_id))
+    factory = _ext().uow_factory
+    if scheme_id:
+        ids = [scheme_id]
+    else:
+        with factory.reader() as s:
+            ids = applications.cloud_scheme_ids(s)
+    count = sum(factory.run(lambda u, sid=sid: applications.expire(u, scheme_id=sid)) for sid in ids)
     click.echo(f"expired {count} voucher(s)")
 
 

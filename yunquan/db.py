@@ -13,6 +13,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
+from flask import g, has_request_context
 from sqlmodel import Session
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
@@ -74,6 +75,8 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
         self.committed = True
+        if has_request_context():
+            g.yq_committed = True  # an Idempotency-Key replay must not run this request's work again
 
     def rollback(self) -> None:
         self.session.rollback()
@@ -84,6 +87,10 @@ class UowFactory:
         self.engine = engine
 
         self.read_engine = engine.execution_options(yq_readonly=True)
+        # One consistent view for long reads (verify, reports): a SQLite read transaction is a
+        # snapshot already; PostgreSQL needs REPEATABLE READ, or each statement sees newer commits.
+        self.snapshot_engine = (engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+                                if engine.dialect.name == "postgresql" else self.read_engine)
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -91,6 +98,10 @@ class UowFactory:
     def reader(self) -> Session:
         """A session for reads only: on SQLite it does not take the write lock."""
         return Session(self.read_engine, expire_on_commit=False)
+
+    def snapshot(self) -> Session:
+        """A read-only session whose every statement sees the same committed state."""
+        return Session(self.snapshot_engine, expire_on_commit=False)
 
     def run(self, fn: Callable[[UnitOfWork], Any], *, retries: int = 5) -> Any:
         for attempt in range(retries + 1):

@@ -62,6 +62,10 @@ def domain_error(error: DomainError):
 def unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return http_error(error)
+    if isinstance(error, OverflowError) or isinstance(getattr(error, "orig", None), OverflowError) or \
+            type(error).__name__ == "DataError":
+        # a number the database cannot hold (an id beyond any row, an absurd amount); nothing was saved
+        return error_response(422, "VALIDATION_ERROR", "a number in the request is out of range")
     log.exception("unhandled error")
     return error_response(500, "INTERNAL_ERROR", "an internal error occurred; nothing was saved")
 

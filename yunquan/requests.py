@@ -87,8 +87,8 @@ def remember_response(response: Response) -> Response:
         return response
     g.idempotency_row = None
     with _ext().uow_factory() as uow:
-        if response.status_code >= 500 or response.direct_passthrough:
-            uow.session.execute(sa.delete(IR).where(IR.c.id == row_id))  # nothing happened: let a retry run
+        if response.direct_passthrough or (response.status_code >= 500 and not g.get("yq_committed")):
+            uow.session.execute(sa.delete(IR).where(IR.c.id == row_id))  # nothing was saved: a retry may run
         else:
             uow.session.execute(sa.update(IR).where(IR.c.id == row_id).values(
                 status_code=response.status_code, response_body=response.get_data(as_text=True),

@@ -251,3 +251,24 @@ def test_an_idempotency_key_replays_a_voucher_application(pilot, db):
     again = pilot.client.post("/api/v1/vouchers", json=body, headers=headers)
     assert first.status_code == again.status_code == 201 and again.json == first.json
     assert count(db, Voucher) == 1 and pilot.budget(s["id"])["reserved"] == "55000.00"
+
+
+def test_raising_a_city_quota_lets_the_waiting_vouchers_through_at_once(pilot):
+    s = pilot.scheme(settings={"city_quotas": {"佛山": "60000.00"}})
+    pilot.enterprise("西樵纺织", city="佛山")
+    first = pilot.apply("南海陶瓷", s["id"], pilot.contract("南海陶瓷", WORKED_LINES)["id"]).json
+    second = pilot.apply("西樵纺织", s["id"], pilot.contract("西樵纺织", WORKED_LINES)["id"]).json
+    assert (first["status"], second["status"]) == ("reserved", "waitlisted")
+    assert second["waitlist_reason"] == "city_quota"
+    pilot.ok("PATCH", f"/schemes/{s['id']}/settings", pilot.admin, json={"city_quotas": {"佛山": "1000000.00"}})
+    assert pilot.ok("GET", f"/vouchers/{second['id']}", pilot.auditor)["status"] == "reserved"
+    assert pilot.budget(s["id"])["reserved"] == "110000.00"
+
+
+def test_ids_beyond_any_row_are_not_found_not_a_crash(pilot):
+    for path in ("/vouchers/9223372036854775808", "/contracts/2147483648", "/schemes/99999999999/budget"):
+        r = pilot.call("GET", path, pilot.auditor)
+        assert r.status_code == 404 and r.json["code"] == "NOT_FOUND", (path, r.json)
+    r = pilot.call("POST", "/vouchers", pilot.enterprise_tokens["南海陶瓷"],
+                   json={"scheme_id": 2**40, "contract_id": 1})
+    assert r.status_code == 422 and r.json["code"] == "VALIDATION_ERROR"

@@ -85,3 +85,40 @@ def test_two_hundred_concurrent_applications_reserve_exactly_the_first_fifty(db,
     assert from_fen(FACE) == Decimal("3000.00")
     if engine is not db:
         engine.dispose()
+
+
+def test_two_reviewers_racing_cannot_issue_a_rejected_voucher(db, world, frozen_clock, monkeypatch, client):
+    """Reviewer B rejects while reviewer A's approval waits for the scheme lock: A must see B's
+    rejection (row locks refresh what the session read before), not issue a voucher with no money."""
+    import pytest
+    if db.dialect.name != "postgresql":
+        pytest.skip("on SQLite BEGIN IMMEDIATE serialises whole transactions; the race needs row locks")
+    from tests.support.pilot import WORKED_LINES, Pilot
+    from vouchers.errors import InvalidState
+    frozen_clock("2026-03-02T10:00:00+08:00")
+    p = Pilot(client, world)
+    p.worked_products()
+    p.enterprise("南海陶瓷")
+    s = p.scheme()
+    v = p.apply("南海陶瓷", s["id"], p.contract("南海陶瓷", WORKED_LINES)["id"]).json
+    authority = world.org("authority")
+    a = applications.Actor(world.user("reviewer", authority)[0], authority.id, authority.city, True)
+    b = applications.Actor(world.user("reviewer", authority)[0], authority.id, authority.city, True)
+    uowf = UowFactory(db)
+    real_get = schemes.get
+    fired = []
+
+    def get_while_the_other_reviewer_rejects(session, scheme_id, *, lock=False):
+        if lock and not fired:
+            fired.append(1)
+            with uowf() as other:
+                applications.reject(other, actor=b, voucher_id=v["id"], reason="重复申请")
+        return real_get(session, scheme_id, lock=lock)
+    monkeypatch.setattr(applications.schemes, "get", get_while_the_other_reviewer_rejects)
+    with uowf() as u:
+        import pytest as _pytest
+        with _pytest.raises(InvalidState):
+            applications.approve(u, actor=a, voucher_id=v["id"])
+    monkeypatch.undo()
+    assert p.ok("GET", f"/vouchers/{v['id']}", p.auditor)["status"] == "rejected"
+    assert p.budget(s["id"])["reserved"] == "0.00" and p.verify()["ok"] is True
