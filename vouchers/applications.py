@@ -234,11 +234,14 @@ def reject(uow, *, actor: Actor, voucher_id: int, reason: str) -> Voucher:
     return voucher
 
 
-def release(uow, *, scheme: Scheme, voucher: Voucher, amount_used: int, key_suffix: str, on: dt.date) -> None:
-    """Used by claims: post ``amount_used`` of the reservation to payable, return the rest, promote."""
+def release(uow, *, scheme: Scheme, voucher: Voucher, amount_used: int, key: str, on: dt.date,
+            ref: str | None = None, memo: str = "claim approved") -> None:
+    """Used by claims: post ``amount_used`` of the voucher's reservation to payable, free the rest
+    (back to available, whatever account the reservation was taken from), promote the waitlist."""
     ledger.post_pending(uow, reservation_id=voucher.reservation_id, amount=amount_used,
-                        destination=budget.account(scheme.id, "payable"), key=f"voucher:{voucher.id}:{key_suffix}",
-                        effective_date=on, ref=f"voucher:{voucher.id}", memo="claim approved")
+                        destination=budget.account(scheme.id, "payable"), key=key,
+                        rest_to=budget.account(scheme.id, "available"), effective_date=on,
+                        ref=ref or f"voucher:{voucher.id}", memo=memo)
     promote_waitlist(uow, scheme, schemes.settings_of(uow.session, scheme), on)
 
 
