@@ -43,7 +43,8 @@ class Pilot:
 
     # --- calls ---------------------------------------------------------------------------
     def call(self, method: str, path: str, token: str | None, **kwargs):
-        return self.client.open(f"{API}{path}", method=method, headers=auth(token) if token else {}, **kwargs)
+        headers = {**(auth(token) if token else {}), **kwargs.pop("headers", {})}
+        return self.client.open(f"{API}{path}", method=method, headers=headers, **kwargs)
 
     def ok(self, method: str, path: str, token: str | None, status: int = 200, **kwargs) -> dict:
         r = self.call(method, path, token, **kwargs)
