@@ -39,3 +39,26 @@ def budget_of(pilot, scheme_id) -> dict[str, str]:
 def no_publicity(app):
     """YUNQUAN_PUBLICITY_DAYS_OVERRIDE=0: publicity ends at approval."""
     app.config["PUBLICITY_DAYS_OVERRIDE"] = 0
+
+
+ENTERPRISES = (("南海陶瓷", "佛山"), ("大岭山家具", "东莞"), ("小榄五金", "中山"))
+
+
+@pytest.fixture
+def payable(pilot, scheme, no_publicity):
+    """Three approved claims of 52,250.00 each, payable at once (publicity override 0)."""
+    ids = []
+    for name, city in ENTERPRISES:
+        pilot.enterprise(name, city=city, bank_account=f"62220000{len(ids) + 1:08d}")
+        voucher = pilot.issued_voucher(name, scheme["id"])
+        claim = pilot.claim(name, voucher["id"], "190000.00").json
+        pilot.ok("POST", f"/claims/{claim['id']}/approve", pilot.reviewer)
+        ids.append(claim["id"])
+    return ids
+
+
+@pytest.fixture
+def sent(pilot, scheme, payable):
+    """The three claims in a batch the checker approved: 156,750.00 in transit."""
+    batch = pilot.build_batch(scheme["id"]).json
+    return pilot.approve_batch(batch["id"]).json
