@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 
 from tests.claims.conftest import ENTERPRISES, budget_of
 
