@@ -36,7 +36,7 @@ MONEY_OUTCOMES = (MATCHED, RETURNED)
 PENDING, SENT, PAID, RETURNED_STATE = "pending", "sent", "paid", "returned"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatementLine:
     line: int            # the file's line number; the header is line 1
     bank_txn_id: str

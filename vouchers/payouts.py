@@ -69,7 +69,9 @@ def build(uow, *, actor_id: int, scheme_id: int) -> PayoutBatch:
               .join(O, O.c.id == C.c.payee_org_id).where(payable, _has_account()).order_by(C.c.id))
     s.execute(sa.insert(L).from_select(["batch_id", "claim_id", "payee_org_id", "payee_name", "payee_account",
                                         "amount", "reference", "status"], chosen))
-    s.execute(sa.update(C).where(payable, C.c.id.in_(sa.select(L.c.claim_id).where(L.c.batch_id == batch.id)))
+    # The same claims the lines were made of (the scheme lock keeps the set still). Not "claims with a
+    # line in this batch": the planner has no statistics for lines inserted a moment ago.
+    s.execute(sa.update(C).where(payable, C.c.payee_org_id.in_(sa.select(O.c.id).where(_has_account())))
               .values(status="in_batch"))
     total, count = s.execute(sa.select(sa.func.coalesce(sa.func.sum(L.c.amount), 0), sa.func.count())
                              .where(L.c.batch_id == batch.id)).one()

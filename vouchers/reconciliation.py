@@ -45,7 +45,7 @@ _STATE = {"pending": statement.PENDING, "cancelled": statement.PENDING, "sent": 
           "paid": statement.PAID, "returned": statement.RETURNED_STATE}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineOutcome:
     line: int | None
     bank_txn_id: str | None
