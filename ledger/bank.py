@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from kernel import clock
 from ledger.models import BankStatement, BankTxn
+from ledger.service import _lock_head
 from ledger.statement import StatementLine
 
 S = BankStatement.__table__
@@ -30,6 +31,10 @@ class KnownTxn:
 
 
 def start(uow, *, filename: str, sha256: str, encoding: str, lines: int, imported_by: int) -> int:
+    """Begin an import. Imports run one at a time: each takes the ledger head lock first, which its
+    journals would take anyway, so two imports of one statement can never both see a transaction
+    as new (a transaction with an unknown reference has no other row to lock)."""
+    _lock_head(uow.session)
     return uow.session.execute(sa.insert(S).values(
         filename=filename[:200], sha256=sha256, encoding=encoding, lines=lines, imported_by=imported_by,
         imported_at=clock.now(), **dict.fromkeys(COUNTS, 0)).returning(S.c.id)).scalar_one()

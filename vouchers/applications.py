@@ -180,7 +180,8 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
 def get(session, voucher_id: int, *, lock: bool = False) -> Voucher:
     q = select(Voucher).where(Voucher.id == voucher_id)
     if lock:
-        q = q.with_for_update()
+        # populate_existing: a row read earlier in this session is refreshed, not served stale
+        q = q.with_for_update().execution_options(populate_existing=True)
     voucher = session.exec(q).first()
     if voucher is None:
         raise VoucherNotFound(f"voucher {voucher_id} not found", details={"voucher_id": voucher_id})

@@ -60,7 +60,8 @@ def payee_of(voucher: Voucher) -> int:
 def get(session, claim_id: int, *, lock: bool = False) -> Claim:
     q = select(Claim).where(Claim.id == claim_id)
     if lock:
-        q = q.with_for_update()
+        # populate_existing: a row read earlier in this session is refreshed, not served stale
+        q = q.with_for_update().execution_options(populate_existing=True)
     claim = session.exec(q).first()
     if claim is None:
         raise ClaimNotFound(f"claim {claim_id} not found", details={"claim_id": claim_id})

@@ -61,7 +61,8 @@ def record(uow, *, actor_id: int, provider_id: int, enterprise_id: int, signed_o
 def get(session, contract_id: int, *, lock: bool = False) -> Contract:
     q = select(Contract).where(Contract.id == contract_id)
     if lock:
-        q = q.with_for_update()
+        # populate_existing: a row read earlier in this session is refreshed, not served stale
+        q = q.with_for_update().execution_options(populate_existing=True)
     contract = session.exec(q).first()
     if contract is None:
         raise ContractNotFound(f"contract {contract_id} not found", details={"contract_id": contract_id})

@@ -45,7 +45,8 @@ def _has_account():
 def get(session, batch_id: int, *, lock: bool = False) -> PayoutBatch:
     q = select(PayoutBatch).where(PayoutBatch.id == batch_id)
     if lock:
-        q = q.with_for_update()
+        # populate_existing: a row read earlier in this session is refreshed, not served stale
+        q = q.with_for_update().execution_options(populate_existing=True)
     batch = session.exec(q).first()
     if batch is None:
         raise BatchNotFound(f"payout batch {batch_id} not found", details={"batch_id": batch_id})

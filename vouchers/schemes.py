@@ -60,7 +60,8 @@ def change_settings(uow, *, actor_id: int, scheme_id: int, changes: dict) -> tup
 def get(session, scheme_id: int, *, lock: bool = False) -> Scheme:
     q = select(Scheme).where(Scheme.id == scheme_id)
     if lock:
-        q = q.with_for_update()
+        # populate_existing: a row read earlier in this session is refreshed, not served stale
+        q = q.with_for_update().execution_options(populate_existing=True)
     scheme = session.exec(q).first()
     if scheme is None:
         raise SchemeNotFound(f"scheme {scheme_id} not found", details={"scheme_id": scheme_id})
