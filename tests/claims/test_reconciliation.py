@@ -2,6 +2,8 @@
 idempotent on the bank transaction id and all or nothing."""
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.claims.conftest import budget_of
@@ -194,3 +196,19 @@ def test_only_finance_imports_statements(pilot, scheme, payable, sent):
         r = pilot.import_statement(statement(), token=token)
         assert (r.status_code, r.json["code"]) == (403, "FORBIDDEN")
     assert counts(pilot.import_statement(statement(), token=pilot.finance()[1])) == (0, 0, 0, 0, 0)
+
+
+def test_an_import_replayed_with_its_idempotency_key_returns_the_first_answer(pilot, scheme, payable, sent):
+    """The multipart boundary differs between two sends of one file; the key still recognises it."""
+    text = statement(*(row(f"T{i}", line) for i, line in enumerate(sent["lines"])))
+    send = dict(data=None, content_type="multipart/form-data", headers={"Idempotency-Key": "statement-0302"})
+    first = pilot.call("POST", "/reconciliations", pilot.finance()[0],
+                       **{**send, "data": {"statement": (io.BytesIO(text.encode()), "s.csv")}})
+    again = pilot.call("POST", "/reconciliations", pilot.finance()[0],
+                       **{**send, "data": {"statement": (io.BytesIO(text.encode()), "s.csv")}})
+    assert counts(first) == (3, 0, 0, 0, 0)
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json == first.json
+    other = pilot.call("POST", "/reconciliations", pilot.finance()[0],
+                       **{**send, "data": {"statement": (io.BytesIO(text.encode() + b"T9,2026-03-02,X,1,1.00\n"),
+                                                         "s.csv")}})
+    assert (other.status_code, other.json["code"]) == (409, "IDEMPOTENCY_MISMATCH")
