@@ -8,7 +8,7 @@ import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 FEN = Decimal("0.01")
-_MONEY_RE = re.compile(r"^-?(0|[1-9]\d{0,14})\.\d{2}$")
+_MONEY_RE = re.compile(r"^-?(0|[1-9]\d{0,14})\.\d{2}$", re.ASCII)  # ASCII: "1٩.00" is not money
 
 
 def round_down_fen(value: Decimal) -> Decimal:

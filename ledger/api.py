@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from kernel.fields import Money
-from kernel.web import current_principal, reader, roles, snapshot, transact
+from kernel.web import current_principal, roles, snapshot, transact
 from ledger import service
 
 blp = Blueprint("ledger", __name__, description="The auditable ledger")

@@ -274,9 +274,13 @@ def reserve(uow, *, key: str, source: str, hold: str, amount: int, effective_dat
 
 
 def post_pending(uow, *, reservation_id: int, amount: int, destination: str, key: str, effective_date: dt.date,
-                 kind: str = "consume", memo: str = "", ref: str | None = None) -> Reservation:
-    """Phase two: post ``amount`` (part or all) to ``destination`` and return the rest to the source,
-    in one journal. A reservation is closed exactly once."""
+                 kind: str = "consume", memo: str = "", ref: str | None = None,
+                 rest_to: str | None = None) -> Reservation:
+    """Phase two: post ``amount`` (part or all) to ``destination`` and return the rest to the source
+    (or to ``rest_to``), in one journal. A reservation is closed exactly once.
+
+    ``rest_to`` serves a reservation re-opened from money already spent (a claim sent back by an
+    objection holds its amount from ``payable``): what it does not use is freed, not spent again."""
     s = uow.session
     res = _reservation(s, R.c.id == reservation_id, lock=True)
     if res is None:
@@ -299,7 +303,7 @@ def post_pending(uow, *, reservation_id: int, amount: int, destination: str, key
     if amount:
         legs.append(Leg(destination, amount))
     if res.amount - amount:
-        legs.append(Leg(res.source, res.amount - amount))
+        legs.append(Leg(rest_to or res.source, res.amount - amount))
     journal = post(uow, key=key, kind=kind, effective_date=effective_date, memo=memo, ref=ref, legs=legs)
     status = "posted" if amount else "voided"
     s.execute(sa.update(R).where(R.c.id == reservation_id)

@@ -20,7 +20,7 @@ from catalog import organisations, products
 from catalog.models import Organisation, ProductVersion
 from catalog.rules import line_subsidy, standard_to_dict
 from kernel import clock
-from kernel.tables import fetch
+from kernel.tables import fetch, locked
 from kernel.errors import Forbidden
 from kernel.money import from_fen, to_fen
 from ledger import service as ledger
@@ -243,11 +243,14 @@ def reject(uow, *, actor: Actor, voucher_id: int, reason: str) -> Voucher:
     return voucher
 
 
-def release(uow, *, scheme: Scheme, voucher: Voucher, amount_used: int, key_suffix: str, on: dt.date) -> None:
-    """Used by claims: post ``amount_used`` of the reservation to payable, return the rest, promote."""
+def release(uow, *, scheme: Scheme, voucher: Voucher, amount_used: int, key: str, on: dt.date,
+            ref: str | None = None, memo: str = "claim approved") -> None:
+    """Used by claims: post ``amount_used`` of the voucher's reservation to payable, free the rest
+    (back to available, whatever account the reservation was taken from), promote the waitlist."""
     ledger.post_pending(uow, reservation_id=voucher.reservation_id, amount=amount_used,
-                        destination=budget.account(scheme.id, "payable"), key=f"voucher:{voucher.id}:{key_suffix}",
-                        effective_date=on, ref=f"voucher:{voucher.id}", memo="claim approved")
+                        destination=budget.account(scheme.id, "payable"), key=key,
+                        rest_to=budget.account(scheme.id, "available"), effective_date=on,
+                        ref=ref or f"voucher:{voucher.id}", memo=memo)
     promote_waitlist(uow, scheme, schemes.settings_of(uow.session, scheme), on)
 
 
@@ -257,9 +260,8 @@ def promote_waitlist(uow, scheme: Scheme, settings: rules.Settings, on: dt.date)
     s = uow.session
     promoted = []
     blocked_cities: set[str] = set()
-    waiting = list(s.exec(select(Voucher).where(Voucher.scheme_id == scheme.id, Voucher.status == "waitlisted")
-                          .order_by(Voucher.applied_at, Voucher.id).with_for_update()
-                          .execution_options(populate_existing=True)))
+    waiting = list(s.exec(locked(select(Voucher).where(Voucher.scheme_id == scheme.id, Voucher.status == "waitlisted")
+                                 .order_by(Voucher.applied_at, Voucher.id))))
     for voucher in waiting:
         if voucher.city in blocked_cities:
             continue
@@ -306,9 +308,9 @@ def _repriced_on_promotion(session, scheme, settings, voucher: Voucher) -> int:
 def _expire_due(uow, scheme: Scheme, today: dt.date) -> int:
     """Vouchers past the redemption window expire and release their reservation. Scheme locked."""
     s = uow.session
-    due = list(s.exec(select(Voucher).where(Voucher.scheme_id == scheme.id, Voucher.status.in_(EXPIRING_STATUSES),
-                                            Voucher.expires_on < today).order_by(Voucher.id).with_for_update()
-                          .execution_options(populate_existing=True)))
+    due = list(s.exec(locked(select(Voucher).where(
+        Voucher.scheme_id == scheme.id, Voucher.status.in_(EXPIRING_STATUSES), Voucher.expires_on < today)
+        .order_by(Voucher.id))))
     for voucher in due:
         if voucher.status != "waitlisted" and voucher.reservation_id is not None:
             ledger.void_pending(uow, reservation_id=voucher.reservation_id, key=f"voucher:{voucher.id}:expire",

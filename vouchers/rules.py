@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal, localcontext
 from typing import Any, Sequence
 
 from catalog.rules import GUANGDONG_CITIES, PEARL_RIVER_DELTA, LineSubsidy
 from kernel.errors import ValidationError
 from kernel.money import FEN, round_down_fen
-from vouchers.errors import EnterpriseIneligible
+from vouchers.errors import ClaimUnderpaid, EnterpriseIneligible, NothingToClaim
 
 SCHEME_KINDS = ("cloud", "financing", "talent")
 D = Decimal
@@ -264,3 +264,88 @@ def add_working_days(start: dt.date, days: int, holidays: Sequence[str] = ()) ->
         if day.weekday() < 5 and day.isoformat() not in off:
             left -= 1
     return day
+
+
+def holiday_list(text: str) -> tuple[str, ...]:
+    """``"2026-05-01, 2026-05-04"`` (the HOLIDAYS setting of the deployment) as sorted ISO dates."""
+    days = set()
+    for part in (text or "").split(","):
+        part = part.strip()
+        if part:
+            days.add(dt.date.fromisoformat(part).isoformat())  # ValueError on garbage: a deployment error
+    return tuple(sorted(days))
+
+
+@dataclass(frozen=True)
+class Publicity:
+    """公示: the last day of publicity and the first day the claim may be paid.
+
+    Publicity lasts ``days`` whole working days after the approval day (weekends and holidays
+    skipped), so an objection can be lodged until the end of ``ends_on``; the claim is payable from
+    the next day. With ``days == 0`` there is no publicity: payable on the approval day itself."""
+    approved_on: dt.date
+    ends_on: dt.date
+    payable_from: dt.date
+
+
+def publicity(approved_on: dt.date, days: int, holidays: Sequence[str] = ()) -> Publicity:
+    if days < 0:
+        raise ValueError("publicity days cannot be negative")
+    if days == 0:
+        return Publicity(approved_on, approved_on, approved_on)
+    ends_on = add_working_days(approved_on, days, holidays)
+    return Publicity(approved_on, ends_on, ends_on + dt.timedelta(days=1))
+
+
+# --- claims (兑付) -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClaimAmount:
+    final_amount: Decimal
+    released: Decimal         # V − F: back to the budget at approval
+    paid_ratio: Decimal       # P / A, truncated to 4 places (printed, never used to decide)
+    min_paid_amount: Decimal  # the least P that passes the ratio, rounded up to the fen
+    limited_by: str | None    # face_value | held (what an objection left reserved) | None
+
+
+def claim_amount(*, face_value: Decimal, contract_amount: Decimal, paid_amount: Decimal,
+                 min_paid_ratio: Decimal, held: Decimal | None = None) -> ClaimAmount:
+    """POLICY.md §6: ``P < ratio × A`` → CLAIM_UNDERPAID; ``F = min(V, floor_fen(V × P / A))``.
+
+    Compared and computed exactly: the products are exact in ``Decimal`` and the one division runs
+    with enough digits that truncating it to the fen cannot be pushed over a fen boundary.
+    ``held`` is the money still reserved for the voucher when it is less than V (after an
+    objection): the claim can never consume more than is held."""
+    threshold = min_paid_ratio * contract_amount
+    min_paid = threshold.quantize(FEN, rounding=ROUND_UP)
+    if paid_amount < threshold:
+        raise ClaimUnderpaid(
+            f"the paid amount {_money_str(paid_amount)} is below {min_paid_ratio:%} of the contract amount "
+            f"{_money_str(contract_amount)}",
+            details={"paid_amount": _money_str(paid_amount), "contract_amount": _money_str(contract_amount),
+                     "min_paid_ratio": str(min_paid_ratio), "min_paid_amount": _money_str(min_paid)})
+    with localcontext() as ctx:
+        ctx.prec = 80
+        proportional = round_down_fen(face_value * paid_amount / contract_amount)
+        ratio = (paid_amount / contract_amount).quantize(D("0.0001"), rounding=ROUND_DOWN)
+    final, limited_by = proportional, None
+    if face_value < final:
+        final, limited_by = face_value, "face_value"
+    if held is not None and held < final:
+        final, limited_by = held, "held"
+    if final <= 0:
+        raise NothingToClaim("the claim comes to 0.00", details={"final_amount": "0.00"})
+    return ClaimAmount(final, face_value - final, ratio, min_paid, limited_by)
+
+
+def claim_breakdown(amount: ClaimAmount, *, face_value: Decimal, contract_amount: Decimal, invoice_amount: Decimal,
+                    paid_amount: Decimal, settings_version: int, min_paid_ratio: Decimal) -> dict[str, Any]:
+    return {
+        "contract_amount": _money_str(contract_amount), "face_value": _money_str(face_value),
+        "invoice_amount": _money_str(invoice_amount), "paid_amount": _money_str(paid_amount),
+        "paid_ratio": str(amount.paid_ratio), "min_paid_ratio": str(min_paid_ratio),
+        "min_paid_amount": _money_str(amount.min_paid_amount),
+        "final_amount": _money_str(amount.final_amount), "released": _money_str(amount.released),
+        "limited_by": amount.limited_by, "formula": "F = min(V, floor_fen(V × P / A))",
+        "settings_version": settings_version,
+    }

@@ -77,5 +77,7 @@ def _blueprints():
     from catalog.api import blp as catalog_blp
     from ledger.api import blp as ledger_blp
     from vouchers.api import blp as vouchers_blp
+    from vouchers.claims_api import blp as claims_blp
+    from vouchers.payouts_api import blp as payouts_blp
     from yunquan.admin_api import blp as admin_blp
-    return [admin_blp, catalog_blp, vouchers_blp, ledger_blp]
+    return [admin_blp, catalog_blp, vouchers_blp, claims_blp, payouts_blp, ledger_blp]

@@ -40,8 +40,25 @@ def authenticate() -> None:
 def _request_hash() -> str:
     h = hashlib.sha256()
     h.update(f"{request.method} {request.path}?{request.query_string.decode()}\n".encode())
-    h.update(request.get_data(cache=True))
+    if request.mimetype == "multipart/form-data":
+        # the boundary is random per request: the same upload sent twice differs in its raw bytes,
+        # so hash what was sent (fields, file names and contents), not how it was framed
+        for name, value in sorted(request.form.items(multi=True)):
+            _part(h, "field", name, value.encode())
+        for name, upload in sorted(request.files.items(multi=True), key=lambda kv: (kv[0], kv[1].filename or "")):
+            _part(h, "file", name, (upload.filename or "").encode())
+            start = upload.stream.tell()
+            for chunk in iter(lambda: upload.stream.read(1 << 16), b""):
+                h.update(chunk)
+            upload.stream.seek(start)
+    else:
+        h.update(request.get_data(cache=True))
     return h.hexdigest()
+
+
+def _part(h, kind: str, name: str, value: bytes) -> None:
+    h.update(f"{kind}:{len(name.encode())}:{name}:{len(value)}:".encode())
+    h.update(value)
 
 
 def replay_or_reserve():

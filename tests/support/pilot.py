@@ -3,11 +3,17 @@
 Everything goes through the public API (API.md) with real tokens, as a user would."""
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from tests.support.world import World, auth
 
 API = "/api/v1"
+
+# The smallest files each accepted type can start with: the service judges by content, not by name.
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 
 # POLICY.md §6 worked example: the three products and their standards
 WORKED_PRODUCTS = {
@@ -37,7 +43,8 @@ class Pilot:
 
     # --- calls ---------------------------------------------------------------------------
     def call(self, method: str, path: str, token: str | None, **kwargs):
-        return self.client.open(f"{API}{path}", method=method, headers=auth(token) if token else {}, **kwargs)
+        headers = {**(auth(token) if token else {}), **kwargs.pop("headers", {})}
+        return self.client.open(f"{API}{path}", method=method, headers=headers, **kwargs)
 
     def ok(self, method: str, path: str, token: str | None, status: int = 200, **kwargs) -> dict:
         r = self.call(method, path, token, **kwargs)
@@ -86,3 +93,71 @@ class Pilot:
 
     def verify(self) -> dict:
         return self.ok("GET", "/ledger/verify", self.auditor)
+
+    # --- claims and payouts ----------------------------------------------------------------
+    def finance(self) -> tuple[str, str]:
+        """A finance maker and a different finance checker of the authority."""
+        if not hasattr(self, "_finance"):
+            self._finance = (self.world.token("finance_maker", self.authority),
+                             self.world.token("finance_checker", self.authority))
+        return self._finance
+
+    def issued_voucher(self, enterprise: str, scheme_id: int, lines=None) -> dict:
+        contract = self.contract(enterprise, lines or WORKED_LINES)
+        r = self.apply(enterprise, scheme_id, contract["id"])
+        assert r.status_code == 201, r.json
+        return self.ok("POST", f"/vouchers/{r.json['id']}/approve", self.reviewer)
+
+    def upload(self, enterprise: str, kind: str, content: bytes = PDF, filename: str = "证明.pdf"):
+        return self.call("POST", "/evidence", self.enterprise_tokens[enterprise],
+                         data={"kind": kind, "file": (io.BytesIO(content), filename)},
+                         content_type="multipart/form-data")
+
+    def evidence_set(self, enterprise: str) -> list[int]:
+        out = []
+        for kind, content in (("invoice", PDF), ("payment_proof", PNG), ("acceptance_report", JPEG)):
+            r = self.upload(enterprise, kind, content + kind.encode(), f"{kind}.bin")
+            assert r.status_code == 201, r.json
+            out.append(r.json["id"])
+        return out
+
+    def claim(self, enterprise: str, voucher_id: int, paid: str, *, invoice: str | None = None,
+              evidence: list[int] | None = None):
+        body = {"invoice_amount": invoice or paid, "paid_amount": paid,
+                "evidence_ids": self.evidence_set(enterprise) if evidence is None else evidence}
+        return self.call("POST", f"/vouchers/{voucher_id}/claims", self.enterprise_tokens[enterprise], json=body)
+
+    def get_claim(self, claim_id: int) -> dict:
+        return self.ok("GET", f"/claims/{claim_id}", self.auditor)
+
+    def build_batch(self, scheme_id: int, token: str | None = None):
+        return self.call("POST", "/payout-batches", token or self.finance()[0], json={"scheme_id": scheme_id})
+
+    def approve_batch(self, batch_id: int, token: str | None = None):
+        return self.call("POST", f"/payout-batches/{batch_id}/approve", token or self.finance()[1])
+
+    def bank_file(self, batch_id: int) -> str:
+        r = self.call("GET", f"/payout-batches/{batch_id}/bank-file", self.finance()[0])
+        assert r.status_code == 200, r.data[:500]
+        return r.data.decode("utf-8")
+
+    def import_statement(self, text: str | bytes, filename: str = "statement.csv", token: str | None = None):
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        return self.call("POST", "/reconciliations", token or self.finance()[0],
+                         data={"statement": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+
+
+STATEMENT_HEADER = "bank_txn_id,value_date,reference,payee_account,amount"
+
+
+def statement(*rows: tuple) -> str:
+    """``statement(("T1", "2026-03-20", "YQ1-1", "6222…", "52250.00"), …)`` as CSV text."""
+    return "\n".join([STATEMENT_HEADER, *(",".join(map(str, r)) for r in rows)]) + "\n"
+
+
+def statement_for(bank_file: str, *, value_date: str, prefix: str = "T") -> str:
+    """The statement of a bank that paid every line of a bank file exactly."""
+    import csv
+    rows = list(csv.DictReader(io.StringIO(bank_file)))
+    return statement(*((f"{prefix}{i}", value_date, r["reference"], r["payee_account"], r["amount"])
+                       for i, r in enumerate(rows, start=1)))

@@ -1,0 +1,207 @@
+"""Payout benchmark: 100,000 payable claims on SQLite → build and approve one batch → export the bank
+file → import a statement that matches it; the time of each step and the memory it took.
+
+    .venv/bin/python bench/payouts.py [--n 100000] [--database sqlite|postgresql]
+
+Seeding is not timed: organisations, contracts, settled vouchers and payable claims are inserted
+with SQLAlchemy Core, and the budget is funded and moved to payable by two journals, so the books
+agree with the claims exactly as if every claim had been approved one by one (the per-claim
+approval journals are the only thing skipped). The timed steps are the real services: the batch
+(set-based INSERT … SELECT), its approval (one journal), the bank file (streamed in chunks to a
+file), and the import (two streaming passes over the statement file, a journal per matched line
+in chunks). Goal (issue 6): the whole run under 30 s on SQLite, memory flat. Prints figures;
+asserts nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import resource
+import sys
+import tempfile
+import time
+import uuid
+
+import sqlalchemy as sa
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from catalog.models import Organisation  # noqa: E402
+from kernel import clock  # noqa: E402
+from ledger import service as ledger  # noqa: E402
+from vouchers import budget, payouts, reconciliation, schemes  # noqa: E402
+from vouchers.models import Claim, Contract, Voucher  # noqa: E402
+from yunquan import users  # noqa: E402
+from yunquan.db import UowFactory, make_engine  # noqa: E402
+from yunquan.schema import upgrade  # noqa: E402
+
+PG = os.environ.get("YUNQUAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+FACE, CONTRACT, PAID, FINAL = 300_000, 1_000_000, 950_000, 285_000  # fen: V, A, P, F = min(V, V·P/A)
+ENTERPRISES = 1000
+NOW = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.timezone.utc)
+
+
+def rss_mib() -> tuple[float, float]:
+    """(current, peak) resident memory of this process."""
+    with open("/proc/self/statm") as f:
+        current = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def fresh_database(kind: str):
+    if kind == "sqlite":
+        path = os.path.join(tempfile.mkdtemp(), "bench.db")
+        return make_engine(f"sqlite:///{path}"), lambda: None
+    name = f"yq_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = make_engine(sa.engine.make_url(PG).set(database=name).render_as_string(hide_password=False))
+
+    def drop():
+        engine.dispose()
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return engine, drop
+
+
+def seed(engine, n: int) -> tuple[int, int, int]:
+    """Returns (scheme id, maker id, checker id)."""
+    uowf = UowFactory(engine)
+    O, K, V, C = Organisation.__table__, Contract.__table__, Voucher.__table__, Claim.__table__
+    with engine.begin() as c:
+        c.execute(sa.insert(O), [{"kind": kind, "name": name, "uscc": f"BENCH{i:013d}", "city": "佛山",
+                                  "founded_on": dt.date(2015, 1, 1), "bank_name": "测试银行",
+                                  "bank_account": f"6222{i:012d}", "created_at": NOW,
+                                  "provider_class": "other" if kind == "provider" else None}
+                                 for i, (kind, name) in enumerate(
+                                     [("authority", "佛山市工信局"), ("provider", "粤云平台")]
+                                     + [("enterprise", f"企业{j:04d}") for j in range(ENTERPRISES)])])
+        ids = list(c.execute(sa.select(O.c.id).order_by(O.c.id)).scalars())
+    authority, provider, enterprises = ids[0], ids[1], ids[2:]
+    made = {}
+    for role in ("admin", "finance_maker", "finance_checker"):
+        with uowf() as u:
+            made[role] = users.create_user(u, username=f"bench-{role}", roles=[role],
+                                           org_id=None if role == "admin" else authority)[0].id
+    with uowf() as u:
+        scheme = schemes.create(u, actor_id=made["admin"], kind="cloud", name="基准", year=2026, budget_fen=n * FACE,
+                                apply_from=dt.date(2026, 1, 1), apply_to=dt.date(2026, 12, 31),
+                                redeem_from=dt.date(2026, 1, 1), redeem_to=dt.date(2026, 12, 31)).id
+    step = 20_000
+    for start in range(0, n, step):
+        rows = range(start, min(n, start + step))
+        with engine.begin() as c:
+            c.execute(sa.insert(K), [{"id": i + 1, "provider_id": provider, "enterprise_id": enterprises[i % ENTERPRISES],
+                                      "signed_on": dt.date(2026, 2, 1), "amount": CONTRACT,
+                                      "created_by": made["admin"], "created_at": NOW} for i in rows])
+            c.execute(sa.insert(V), [{"id": i + 1, "scheme_id": scheme, "contract_id": i + 1,
+                                      "enterprise_id": enterprises[i % ENTERPRISES], "provider_id": provider,
+                                      "city": "佛山", "status": "settled", "face_value": FACE, "final_amount": FINAL,
+                                      "breakdown_json": "{}", "settings_version": 1, "applied_at": NOW,
+                                      "applied_by": made["admin"], "expires_on": dt.date(2026, 12, 31)} for i in rows])
+            c.execute(sa.insert(C), [{"id": i + 1, "voucher_id": i + 1, "scheme_id": scheme,
+                                      "enterprise_id": enterprises[i % ENTERPRISES], "provider_id": provider,
+                                      "payee_org_id": enterprises[i % ENTERPRISES], "status": "payable",
+                                      "contract_amount": CONTRACT, "face_value": FACE, "invoice_amount": PAID,
+                                      "paid_amount": PAID, "final_amount": FINAL, "evidence_json": "[]",
+                                      "breakdown_json": '{"released": "150.00"}', "settings_version": 1,
+                                      "submissions": 1, "approvals": 1, "objections": 0, "submitted_by": made["admin"],
+                                      "submitted_at": NOW, "approved_on": dt.date(2026, 3, 2),
+                                      "publicity_ends_on": dt.date(2026, 3, 2), "payable_from": dt.date(2026, 3, 2),
+                                      "created_at": NOW} for i in rows])
+    with uowf() as u:  # what n approvals would have left: Σ F payable, Σ (V − F) back to available
+        ledger.post(u, key="bench:approvals", kind="consume", effective_date=clock.today(), memo="bench seed",
+                    legs=[(budget.account(scheme, "available"), -n * FINAL),
+                          (budget.account(scheme, "payable"), n * FINAL)])
+        u.commit()
+    return scheme, made["finance_maker"], made["finance_checker"]
+
+
+def timed(label: str, fn, results: list):
+    t = time.perf_counter()
+    out = fn()
+    elapsed = time.perf_counter() - t
+    current, peak = rss_mib()
+    results.append((label, elapsed, current, peak))
+    print(f"  {label:<34} {elapsed:7.2f} s   RSS {current:6.0f} MiB (peak {peak:.0f} MiB)", flush=True)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--database", default="sqlite", choices=("sqlite", "postgresql"))
+    args = ap.parse_args()
+    clock.set_clock(lambda: NOW)
+    engine, drop = fresh_database(args.database)
+    upgrade(engine)
+    uowf = UowFactory(engine)
+    work = tempfile.mkdtemp()
+    bank_path, statement_path = os.path.join(work, "bank.csv"), os.path.join(work, "statement.csv")
+    print(f"payout benchmark: {args.n:,} payable claims on {args.database}")
+    t = time.perf_counter()
+    scheme, maker, checker = seed(engine, args.n)
+    print(f"  (seeding, not timed: {time.perf_counter() - t:.1f} s, RSS {rss_mib()[0]:.0f} MiB)")
+    results: list = []
+
+    def build():
+        with uowf() as u:
+            return payouts.build(u, actor_id=maker, scheme_id=scheme)
+
+    batch = timed("build batch", build, results)
+
+    def approve():
+        with uowf() as u:
+            return payouts.approve(u, actor_id=checker, batch_id=batch.id)
+
+    timed("approve batch (maker-checker)", approve, results)
+
+    def export():
+        size = 0
+        with open(bank_path, "wb") as out:
+            for chunk in payouts.bank_file(uowf.reader, batch.id):
+                out.write(chunk)
+                size += len(chunk)
+        return size
+
+    size = timed("export bank file (streamed)", export, results)
+
+    def bank_pays():
+        """The bank's side, streamed line by line: it paid every line of the file."""
+        with open(bank_path, encoding="utf-8", newline="") as src, \
+                open(statement_path, "w", encoding="utf-8", newline="") as dst:
+            out = csv.writer(dst, lineterminator="\n")
+            out.writerow(("bank_txn_id", "value_date", "reference", "payee_account", "amount"))
+            for i, row in enumerate(csv.DictReader(src)):
+                out.writerow((f"B{i:09d}", "2026-03-02", row["reference"], row["payee_account"], row["amount"]))
+
+    timed("(bank side: write statement)", bank_pays, results)
+
+    def import_statement():
+        with open(statement_path, "rb") as f, uowf() as u:
+            return reconciliation.import_statement(u, actor_id=maker, filename="statement.csv", stream=f)
+
+    result = timed("import matching statement", import_statement, results)
+
+    def verify():
+        with uowf.reader() as s:
+            return ledger.verify(s)
+
+    report = timed("(ledger verify)", verify, results)
+    with uowf.reader() as s:
+        b = budget.read(s, scheme)
+    total = sum(r[1] for r in results if not r[0].startswith("("))
+    print(f"  {'total of the timed steps':<34} {total:7.2f} s   (goal < 30 s on SQLite)")
+    print(f"  batch: {batch.line_count:,} lines, total {batch.total / 100:,.2f}; bank file {size / 2 ** 20:.1f} MiB;"
+          f" statement {os.path.getsize(statement_path) / 2 ** 20:.1f} MiB")
+    print(f"  import: matched {result.counts['matched']:,}, missing {result.counts['missing']}; "
+          f"budget disbursed {b.disbursed / 100:,.2f}, in transit {b.in_transit / 100:,.2f}; "
+          f"verify ok={report.ok} over {report.journals:,} journals")
+    drop()
+
+
+if __name__ == "__main__":
+    main()
