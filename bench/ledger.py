@@ -13,40 +13,20 @@ import argparse
 import datetime as dt
 import os
 import sys
-import tempfile
 import time
-import resource
-import uuid
 
 import sqlalchemy as sa
 
+sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from ledger import rules, service as ledger  # noqa: E402
 from ledger.models import LedgerJournal, LedgerPosting  # noqa: E402
 from ledger.service import JournalSpec, Leg  # noqa: E402
-from yunquan.db import UowFactory, make_engine  # noqa: E402
-from yunquan.schema import upgrade  # noqa: E402
+from benchdb import fresh_database, rss_mib  # noqa: E402
+from yunquan.db import UowFactory  # noqa: E402
 
 DAY = dt.date(2026, 5, 1)
-PG = os.environ.get("YUNQUAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def fresh_database(kind: str):
-    if kind == "sqlite":
-        path = os.path.join(tempfile.mkdtemp(), "bench.db")
-        return make_engine(f"sqlite:///{path}"), lambda: None
-    name = f"yq_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = make_engine(sa.engine.make_url(PG).set(database=name).render_as_string(hide_password=False))
-
-    def drop():
-        engine.dispose()
-        with admin.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return engine, drop
 
 
 def specs(n: int) -> list[JournalSpec]:
@@ -106,10 +86,6 @@ def run_verify(engine) -> tuple[float, int, bool]:
         return time.perf_counter() - t, report.journals, report.ok
 
 
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
@@ -120,14 +96,12 @@ def main() -> None:
     print(f"ledger benchmark: {args.n} two-leg journals, batches of {args.batch}")
     for kind in args.databases.split(","):
         engine, drop = fresh_database(kind)
-        upgrade(engine)
         core_s = run_core(engine, journals, args.batch)
         engine2, drop2 = fresh_database(kind)
-        upgrade(engine2)
         service_s = run_service(engine2, journals, args.batch)
-        post_rss = peak_rss_mib()
+        post_rss = rss_mib()[1]
         verify_s, count, ok = run_verify(engine2)
-        verify_rss = peak_rss_mib()
+        verify_rss = rss_mib()[1]
         n = args.n
         print(f"\n[{kind}]")
         print(f"  core executemany baseline : {n / core_s:>10,.0f} journals/s ({core_s:.2f} s)")

@@ -18,53 +18,27 @@ import argparse
 import csv
 import datetime as dt
 import os
-import resource
 import sys
 import tempfile
 import time
-import uuid
 
 import sqlalchemy as sa
 
+sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from benchdb import fresh_database, rss_mib  # noqa: E402
 from catalog.models import Organisation  # noqa: E402
 from kernel import clock  # noqa: E402
 from ledger import service as ledger  # noqa: E402
 from vouchers import budget, payouts, reconciliation, schemes  # noqa: E402
 from vouchers.models import Claim, Contract, Voucher  # noqa: E402
 from yunquan import users  # noqa: E402
-from yunquan.db import UowFactory, make_engine  # noqa: E402
-from yunquan.schema import upgrade  # noqa: E402
+from yunquan.db import UowFactory  # noqa: E402
 
-PG = os.environ.get("YUNQUAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FACE, CONTRACT, PAID, FINAL = 300_000, 1_000_000, 950_000, 285_000  # fen: V, A, P, F = min(V, V·P/A)
 ENTERPRISES = 1000
 NOW = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.timezone.utc)
-
-
-def rss_mib() -> tuple[float, float]:
-    """(current, peak) resident memory of this process."""
-    with open("/proc/self/statm") as f:
-        current = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
-    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def fresh_database(kind: str):
-    if kind == "sqlite":
-        path = os.path.join(tempfile.mkdtemp(), "bench.db")
-        return make_engine(f"sqlite:///{path}"), lambda: None
-    name = f"yq_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = make_engine(sa.engine.make_url(PG).set(database=name).render_as_string(hide_password=False))
-
-    def drop():
-        engine.dispose()
-        with admin.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return engine, drop
 
 
 def seed(engine, n: int) -> tuple[int, int, int]:
@@ -137,7 +111,6 @@ def main() -> None:
     args = ap.parse_args()
     clock.set_clock(lambda: NOW)
     engine, drop = fresh_database(args.database)
-    upgrade(engine)
     uowf = UowFactory(engine)
     work = tempfile.mkdtemp()
     bank_path, statement_path = os.path.join(work, "bank.csv"), os.path.join(work, "statement.csv")

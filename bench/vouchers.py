@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import os
 import sys
 import time
 from decimal import Decimal
 
+sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from catalog import organisations, products  # noqa: E402
@@ -27,8 +27,11 @@ from ledger import service as ledger  # noqa: E402
 from vouchers import applications, contracts, schemes  # noqa: E402
 from yunquan import users  # noqa: E402
 from yunquan.db import UowFactory  # noqa: E402
-from yunquan.schema import upgrade  # noqa: E402
+from benchdb import fresh_database  # noqa: E402
 
+import importlib.util  # noqa: E402
+
+# bench/ledger.py shares its name with the ledger package: load it under another name
 _spec = importlib.util.spec_from_file_location("bench_ledger", os.path.join(os.path.dirname(__file__), "ledger.py"))
 bench_ledger = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_ledger)
@@ -114,8 +117,7 @@ def main() -> None:
     clock.set_clock(lambda: NOW)
     print(f"voucher benchmark: {args.n} applications (half the applicants fit the budget, half are waitlisted)")
     for kind in args.databases.split(","):
-        engine, drop = bench_ledger.fresh_database(kind)
-        upgrade(engine)
+        engine, drop = fresh_database(kind)
         uowf = UowFactory(engine)
         t0 = time.perf_counter()
         scheme_id, applicants = setup(uowf, args.n)
@@ -123,8 +125,7 @@ def main() -> None:
         apply_s, outcomes = run_applications(uowf, scheme_id, applicants)
         with uowf.reader() as s:
             ok = ledger.verify(s).ok
-        engine2, drop2 = bench_ledger.fresh_database(kind)
-        upgrade(engine2)
+        engine2, drop2 = fresh_database(kind)
         ledger_s = run_ledger_singles(engine2, args.n)
         print(f"\n[{kind}]  (setup of orgs, users and contracts: {setup_s:.1f} s)")
         print(f"  applications through the service : {args.n / apply_s:>8,.0f} /s ({apply_s:.2f} s) {outcomes}")

@@ -25,6 +25,7 @@ from kernel.errors import Forbidden
 from kernel.money import from_fen, to_fen
 from ledger import service as ledger
 from vouchers import budget, contracts, rules, schemes
+from vouchers.listing import party_page
 from vouchers.errors import (
     CapExhausted, DuplicateFunding, InvalidState, OutsideApplicationWindow, SelfApproval, VoucherNotFound,
     WrongSchemeKind,
@@ -349,14 +350,7 @@ def expire_if_due(uow, voucher_id: int) -> None:
 
 def list_page(session, *, actor: Actor, scheme_id: int | None, status: str | None, after: int,
               limit: int) -> list[Voucher]:
-    q = select(Voucher).where(Voucher.id > after).order_by(Voucher.id).limit(limit)
-    if not actor.is_staff:
-        q = q.where(sa.or_(Voucher.enterprise_id == actor.org_id, Voucher.provider_id == actor.org_id))
-    if scheme_id:
-        q = q.where(Voucher.scheme_id == scheme_id)
-    if status:
-        q = q.where(Voucher.status == status)
-    return list(session.exec(q))
+    return party_page(session, Voucher, actor=actor, after=after, limit=limit, scheme_id=scheme_id, status=status)
 
 
 def breakdown_of(voucher: Voucher) -> dict:

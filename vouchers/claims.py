@@ -32,6 +32,7 @@ from kernel.money import from_fen, to_fen
 from ledger import service as ledger
 from ledger.models import LedgerReservation
 from vouchers import applications, budget, contracts, evidence, rules, schemes
+from vouchers.listing import party_page
 from vouchers.applications import Actor
 from vouchers.errors import (
     ClaimExists, ClaimNotFound, InvalidState, OutsideRedemptionWindow, SelfApproval, VoucherExpired,
@@ -110,14 +111,7 @@ def settle_publicity(uow, *, claim_id: int | None = None, scheme_id: int | None 
 
 def list_page(session, *, actor: Actor, scheme_id: int | None, status: str | None, after: int,
               limit: int) -> list[Claim]:
-    q = select(Claim).where(Claim.id > after).order_by(Claim.id).limit(limit)
-    if not actor.is_staff:
-        q = q.where(sa.or_(Claim.enterprise_id == actor.org_id, Claim.provider_id == actor.org_id))
-    if scheme_id:
-        q = q.where(Claim.scheme_id == scheme_id)
-    if status:
-        q = q.where(Claim.status == status)
-    return list(session.exec(q))
+    return party_page(session, Claim, actor=actor, after=after, limit=limit, scheme_id=scheme_id, status=status)
 
 
 def publicity_page(session, *, today: dt.date, scheme_id: int | None, after: int, limit: int) -> list[dict]:
