@@ -32,8 +32,18 @@ def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.
         raise ValidationError("an enterprise needs founded_on (eligibility depends on it)", field="founded_on")
     if prior_year_revenue is not None and prior_year_revenue < 0:
         raise ValidationError("prior_year_revenue must not be negative", field="prior_year_revenue")
+    bank_name = (bank_name or "").strip() or None
+    bank_account = (bank_account or "").strip() or None
     if bool(bank_name) != bool(bank_account):
         raise ValidationError("bank_name and bank_account go together", field="bank_account")
+    for field, value in (("name", name), ("bank_name", bank_name)):
+        if value and value.strip()[:1] in ("=", "+", "-", "@"):
+            raise ValidationError(f"{field} cannot start with = + - @ (it would run as a spreadsheet formula)",
+                                  field=field)
+    if bank_account is not None:
+        bank_account = bank_account.replace(" ", "")
+        if not bank_account.isascii() or not bank_account.isdigit() or not 6 <= len(bank_account) <= 40:
+            raise ValidationError("bank_account must be 6 to 40 digits", field="bank_account")
     s = uow.session
     if s.exec(select(Organisation.id).where(Organisation.uscc == uscc)).first() is not None:
         raise DuplicateOrganisation("an organisation with this 统一社会信用代码 exists", details={"uscc": uscc})

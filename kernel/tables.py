@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 from kernel import clock
@@ -38,6 +39,15 @@ def rfc3339(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def one_of(s, column, values: list):
+    """``column IN values`` that stays an index lookup on PostgreSQL: a single array parameter
+    (``= ANY(:values)``) rather than hundreds of scalar ones, whose generic prepared plan
+    degrades to a sequential scan comparing every row with every value."""
+    if s.get_bind().dialect.name == "postgresql":
+        return column == sa.func.any(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def locked(query):
     """``SELECT … FOR UPDATE`` that also refreshes rows the session already holds: without
     ``populate_existing`` the ORM would hand back the copy read before the lock was granted."""
@@ -60,4 +70,4 @@ def fetch(session, model, row_id: int, *, lock: bool = False, missing: type | No
     return row
 
 
-__all__ = ["SQLModel", "Field", "fen_field", "stamp_field", "utc", "rfc3339", "fetch", "locked"]
+__all__ = ["SQLModel", "Field", "fen_field", "stamp_field", "utc", "rfc3339", "fetch", "locked", "one_of"]

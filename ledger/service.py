@@ -17,6 +17,7 @@ from typing import Iterable, Sequence
 import sqlalchemy as sa
 
 from kernel import clock
+from kernel.tables import one_of
 from ledger import rules
 from ledger.errors import (
     AlreadyReversed, IdempotencyMismatch, InvalidJournal, JournalNotFound, LedgerInconsistent, PeriodAlreadyClosed,
@@ -81,22 +82,12 @@ def _closed_months(s, months: set[str]) -> set[str]:
     return set(s.execute(sa.select(PER.c.month).where(PER.c.month.in_(months))).scalars())
 
 
-def _one_of(s, column, values: list):
-    """``column IN values`` that stays an index lookup on PostgreSQL: a single array parameter
-    (``= ANY(:values)``) rather than hundreds of scalar ones, whose generic prepared plan
-    degrades to a sequential scan comparing every row with every value."""
-    if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import ARRAY
-        return column == sa.func.any(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(values)
-
-
 def _existing(s, keys: list[str]) -> dict[str, sa.Row]:
     found: dict[str, sa.Row] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i:i + 500]
         for row in s.execute(sa.select(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.content_hash, J.c.hash)
-                             .where(_one_of(s, J.c.key, chunk))):
+                             .where(one_of(s, J.c.key, chunk))):
             found[row.key] = row
     return found
 

@@ -30,7 +30,7 @@ from vouchers.errors import (
     CapExhausted, DuplicateFunding, InvalidState, OutsideApplicationWindow, SelfApproval, VoucherNotFound,
     WrongSchemeKind,
 )
-from vouchers.models import FUNDING_STATUSES, Contract, Scheme, Voucher
+from vouchers.models import FUNDING_STATUSES, Claim, Contract, Scheme, Voucher
 
 # Vouchers whose money counts against the enterprise cap, the provider quota and the city quota.
 COUNTING_STATUSES = ("reserved", "issued", "redeemed", "settled")
@@ -310,12 +310,24 @@ def _expire_due(uow, scheme: Scheme, today: dt.date) -> int:
     """Vouchers past the redemption window expire and release their reservation. Scheme locked."""
     s = uow.session
     due = list(s.exec(locked(select(Voucher).where(
-        Voucher.scheme_id == scheme.id, Voucher.status.in_(EXPIRING_STATUSES), Voucher.expires_on < today)
+        Voucher.scheme_id == scheme.id, Voucher.expires_on < today,
+        sa.or_(Voucher.status.in_(EXPIRING_STATUSES),
+               # a claim returned for rework and never corrected: its voucher lapses with the window
+               sa.and_(Voucher.status == "redeemed",
+                       Voucher.id.in_(select(Claim.voucher_id).where(Claim.status == "returned")))))
         .order_by(Voucher.id))))
+    lapsed = [v.id for v in due if v.status == "redeemed"]
+    if lapsed:
+        for claim in s.exec(locked(select(Claim).where(Claim.voucher_id.in_(lapsed), Claim.status == "returned"))):
+            claim.status = "lapsed"
+            s.add(claim)
     for voucher in due:
         if voucher.status != "waitlisted" and voucher.reservation_id is not None:
-            ledger.void_pending(uow, reservation_id=voucher.reservation_id, key=f"voucher:{voucher.id}:expire",
-                                effective_date=today, ref=f"voucher:{voucher.id}", memo="voucher expired")
+            # back to available, also for money an objection held again from payable
+            ledger.post_pending(uow, reservation_id=voucher.reservation_id, amount=0, destination="",
+                                rest_to=budget.account(scheme.id, "available"), key=f"voucher:{voucher.id}:expire",
+                                effective_date=today, kind="release", ref=f"voucher:{voucher.id}",
+                                memo="voucher expired")
         voucher.status, voucher.waitlist_reason = "expired", None
         s.add(voucher)
     if due:
@@ -342,7 +354,7 @@ def expire_if_due(uow, voucher_id: int) -> None:
     """Read-time expiry: a voucher read after its window shows as expired, its money released."""
     s = uow.session
     voucher = get(s, voucher_id)
-    if voucher.status in EXPIRING_STATUSES and voucher.expires_on < clock.today():
+    if voucher.status in EXPIRING_STATUSES + ("redeemed",) and voucher.expires_on < clock.today():
         scheme = schemes.get(s, voucher.scheme_id, lock=True)
         _expire_due(uow, scheme, clock.today())
         uow.commit()

@@ -236,6 +236,9 @@ def resubmit(uow, *, actor: Actor, claim_id: int, invoice_amount: int, paid_amou
     if claim.status != "returned":
         raise InvalidState(f"only a returned claim can be resubmitted; this one is {claim.status}",
                            details={"status": claim.status})
+    if voucher.expires_on < clock.today():
+        raise VoucherExpired(f"the redemption window closed on {voucher.expires_on}; the claim lapses",
+                             details={"voucher_id": voucher.id, "expires_on": voucher.expires_on.isoformat()})
     final, breakdown = _price(s, scheme=scheme, voucher=voucher, contract_amount=claim.contract_amount,
                               invoice_amount=invoice_amount, paid_amount=paid_amount)
     claim.evidence_json = json.dumps(evidence.bind(s, evidence_ids=evidence_ids, org_id=claim.enterprise_id,

@@ -119,5 +119,9 @@ class BatchNotApproved(Conflict):
     code = "BATCH_NOT_APPROVED"
 
 
+class BatchBuildRace(Conflict):
+    code = "BATCH_BUILD_CONFLICT"
+
+
 class NothingToPay(Conflict):
     code = "NOTHING_TO_PAY"

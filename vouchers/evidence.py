@@ -139,6 +139,15 @@ def bind(session, *, evidence_ids: Iterable[int], org_id: int, claim_id: int) ->
     used = [r.id for r in rows if r.claim_id not in (None, claim_id)]
     if used:
         raise EvidenceInUse("this evidence is already used by another claim", details={"evidence_ids": used})
+    # An upload of the same bytes is a new row; the document is the same and backs one claim only.
+    twins = session.exec(select(Evidence.sha256, Evidence.claim_id).where(
+        Evidence.sha256.in_([r.sha256 for r in rows]), Evidence.claim_id.is_not(None),
+        Evidence.claim_id != claim_id)).all()
+    if twins:
+        shas = {sha for sha, _ in twins}
+        raise EvidenceInUse("the same file already backs another claim",
+                            details={"evidence_ids": sorted(r.id for r in rows if r.sha256 in shas),
+                                     "claim_ids": sorted({c for _, c in twins})})
     missing = [k for k in EVIDENCE_KINDS if k not in {r.kind for r in rows}]
     if missing:
         raise EvidenceMissing(f"evidence missing: {', '.join(missing)}", details={"missing": missing})

@@ -150,7 +150,7 @@ class Claim(SQLModel, table=True):
     __tablename__ = "claim"
     __table_args__ = (
         sa.Index("ix_claim_scheme_status", "scheme_id", "status", "id"),
-        sa.CheckConstraint("status IN ('submitted', 'returned', 'publicity', 'payable', 'in_batch', 'paid')",
+        sa.CheckConstraint("status IN ('submitted', 'returned', 'publicity', 'payable', 'in_batch', 'paid', 'lapsed')",
                            name="status_known"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -23,11 +23,13 @@ from sqlmodel import select
 
 from catalog.models import Organisation
 from kernel import clock
-from kernel.tables import fetch
 from kernel.money import format_fen
+from kernel.tables import fetch, one_of
 from ledger import service as ledger
 from vouchers import budget, claims, schemes
-from vouchers.errors import BatchNotApproved, BatchNotDraft, BatchNotFound, NothingToPay, SelfApproval
+from vouchers.errors import (
+    BatchBuildRace, BatchNotApproved, BatchNotDraft, BatchNotFound, NothingToPay, SelfApproval,
+)
 from vouchers.models import Claim, PayoutBatch, PayoutLine
 
 C, L, O = Claim.__table__, PayoutLine.__table__, Organisation.__table__
@@ -41,6 +43,12 @@ def reference(batch_id: int, claim_id: int) -> str:
 
 def _has_account():
     return sa.and_(O.c.bank_account.is_not(None), sa.func.trim(O.c.bank_account) != "")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Finance opens bank files in Excel: a cell starting with = + - @ (or a tab/CR) would run as a
+    formula, so it is prefixed with an apostrophe. Registration refuses such names already."""
+    return "'" + text if text and text[0] in "=+-@\t\r" else text
 
 
 def get(session, batch_id: int, *, lock: bool = False) -> PayoutBatch:
@@ -64,12 +72,21 @@ def build(uow, *, actor_id: int, scheme_id: int) -> PayoutBatch:
               .join(O, O.c.id == C.c.payee_org_id).where(payable, _has_account()).order_by(C.c.id))
     s.execute(sa.insert(L).from_select(["batch_id", "claim_id", "payee_org_id", "payee_name", "payee_account",
                                         "amount", "reference", "status"], chosen))
-    # The same claims the lines were made of (the scheme lock keeps the set still). Not "claims with a
-    # line in this batch": the planner has no statistics for lines inserted a moment ago.
-    s.execute(sa.update(C).where(payable, C.c.payee_org_id.in_(sa.select(O.c.id).where(_has_account())))
-              .values(status="in_batch"))
     total, count = s.execute(sa.select(sa.func.coalesce(sa.func.sum(L.c.amount), 0), sa.func.count())
                              .where(L.c.batch_id == batch.id)).one()
+    # Exactly the claims that got a line. A claim that became payable meanwhile (a bank return or the
+    # end of publicity committing between the two statements, under READ COMMITTED) keeps its status
+    # for the next batch instead of turning in_batch without a line. Ids, not a join on the new lines:
+    # the planner has no statistics for rows inserted a moment ago.
+    line_claims = [cid for (cid,) in s.execute(sa.select(L.c.claim_id).where(L.c.batch_id == batch.id))]
+    marked = 0
+    for i in range(0, len(line_claims), 5000):
+        chunk = line_claims[i:i + 5000]
+        marked += s.execute(sa.update(C).where(C.c.status == "payable", one_of(s, C.c.id, chunk))
+                            .values(status="in_batch")).rowcount
+    if marked != count:
+        raise BatchBuildRace("claims changed while the batch was built; build it again",
+                             details={"lines": int(count), "claims_marked": marked})
     if count == 0:
         raise NothingToPay("no payable claim of this scheme can be paid now",
                            details={"scheme_id": scheme.id, "skipped": skipped})
@@ -166,6 +183,7 @@ def bank_file(session_factory, batch_id: int, *, chunk: int = 5000) -> Iterator[
             if not rows:
                 break
             for r in rows:
-                out.writerow((r.reference, r.payee_name, r.payee_account, format_fen(r.amount)))
+                out.writerow((r.reference, spreadsheet_safe(r.payee_name), spreadsheet_safe(r.payee_account),
+                              format_fen(r.amount)))
             last = rows[-1].id
             yield flush()

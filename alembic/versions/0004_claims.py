@@ -107,7 +107,7 @@ def upgrade():
     sa.Column('objection_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('paid_on', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("status IN ('submitted', 'returned', 'publicity', 'payable', 'in_batch', 'paid')", name=op.f('ck_claim_status_known')),
+    sa.CheckConstraint("status IN ('submitted', 'returned', 'publicity', 'payable', 'in_batch', 'paid', 'lapsed')", name=op.f('ck_claim_status_known')),
     sa.ForeignKeyConstraint(['enterprise_id'], ['organisation.id'], name=op.f('fk_claim_enterprise_id_organisation')),
     sa.ForeignKeyConstraint(['payee_org_id'], ['organisation.id'], name=op.f('fk_claim_payee_org_id_organisation')),
     sa.ForeignKeyConstraint(['provider_id'], ['organisation.id'], name=op.f('fk_claim_provider_id_organisation')),

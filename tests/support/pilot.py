@@ -114,9 +114,11 @@ class Pilot:
                          content_type="multipart/form-data")
 
     def evidence_set(self, enterprise: str) -> list[int]:
+        """Three new documents (different bytes each call: the same file cannot back two claims)."""
         out = []
+        self._documents = getattr(self, "_documents", 0) + 1
         for kind, content in (("invoice", PDF), ("payment_proof", PNG), ("acceptance_report", JPEG)):
-            r = self.upload(enterprise, kind, content + kind.encode(), f"{kind}.bin")
+            r = self.upload(enterprise, kind, content + f"{kind} {self._documents}".encode(), f"{kind}.bin")
             assert r.status_code == 201, r.json
             out.append(r.json["id"])
         return out
