@@ -302,7 +302,7 @@ def publicity(approved_on: dt.date, days: int, holidays: Sequence[str] = ()) -> 
 @dataclass(frozen=True)
 class ClaimAmount:
     final_amount: Decimal
-    released: Decimal         # V − F: back to the budget at approval
+    released: Decimal         # what approval returns to the budget: V − F, or held − F after an objection
     paid_ratio: Decimal       # P / A, truncated to 4 places (printed, never used to decide)
     min_paid_amount: Decimal  # the least P that passes the ratio, rounded up to the fen
     limited_by: str | None    # face_value | held (what an objection left reserved) | None
@@ -335,7 +335,8 @@ def claim_amount(*, face_value: Decimal, contract_amount: Decimal, paid_amount: 
         final, limited_by = held, "held"
     if final <= 0:
         raise NothingToClaim("the claim comes to 0.00", details={"final_amount": "0.00"})
-    return ClaimAmount(final, face_value - final, ratio, min_paid, limited_by)
+    holding = face_value if held is None else min(face_value, held)
+    return ClaimAmount(final, holding - final, ratio, min_paid, limited_by)
 
 
 def claim_breakdown(amount: ClaimAmount, *, face_value: Decimal, contract_amount: Decimal, invoice_amount: Decimal,

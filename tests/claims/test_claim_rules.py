@@ -183,3 +183,18 @@ def test_a_transaction_seen_again_is_a_duplicate_a_conflict_or_a_correction():
     assert statement.seen_before(LINE, moved, "matched") == "duplicate"  # the line number does not matter
     assert statement.seen_before(changed, LINE, "matched") == "conflict"
     assert statement.seen_before(changed, LINE, "amount_mismatch") == "reevaluate"
+
+
+def test_after_an_objection_the_release_is_what_is_still_held_less_the_new_final_amount():
+    from decimal import Decimal as D
+
+    from vouchers import rules
+    kw = dict(face_value=D("55000.00"), contract_amount=D("200000.00"), min_paid_ratio=D("0.90"),
+              held=D("52250.00"))
+    same = rules.claim_amount(paid_amount=D("190000.00"), **kw)
+    assert (same.final_amount, same.released) == (D("52250.00"), D("0.00"))
+    less = rules.claim_amount(paid_amount=D("180000.00"), **kw)
+    assert (less.final_amount, less.released) == (D("49500.00"), D("2750.00"))
+    fresh = rules.claim_amount(paid_amount=D("190000.00"), face_value=D("55000.00"),
+                               contract_amount=D("200000.00"), min_paid_ratio=D("0.90"))
+    assert fresh.released == D("2750.00")
