@@ -133,5 +133,5 @@ class Export(MethodView):
             rows = export.annex5_rows(s, provider_id=args["provider_id"], item_kind=args["item_kind"],
                                       valid_on=args["valid_on"])
         body, mime = export.render(rows, args["format"])
-        return Response(body, mimetype=mime, headers={
+        return Response(body, content_type=mime, headers={
             "Content-Disposition": f'attachment; filename="annex5-products.{args["format"]}"'})

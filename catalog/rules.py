@@ -123,8 +123,8 @@ def check_quantity(item_kind: str, quantity: Decimal, *, field: str = "quantity"
     kind = ITEM_KINDS.get(item_kind)
     if kind is None:
         raise ValidationError(f"unknown item kind {item_kind!r}", field="item_kind")
-    if not isinstance(quantity, Decimal) or not quantity.is_finite():
-        raise ValidationError("quantity must be a decimal number", field=field)
+    if not isinstance(quantity, Decimal) or not quantity.is_finite() or quantity.adjusted() > 9:
+        raise ValidationError("quantity must be a decimal number below 1,000,000,000", field=field)
     if quantity <= 0:
         raise ValidationError("quantity must be positive", field=field)
     if kind.countable and quantity != quantity.to_integral_value():

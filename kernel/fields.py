@@ -62,6 +62,6 @@ class Id(fields.Integer):
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit())):
             raise ValidationError("must be a whole number id")
         return super()._deserialize(value, attr, data, **kwargs)

@@ -134,7 +134,7 @@ class ClusterCatalogue(MethodView):
         with reader() as s:
             rows = export.annex5_rows(s, provider_ids=clusters.alliance_providers(s, cluster_id))
         body, mime = export.render(rows, fmt)
-        return Response(body, mimetype=mime, headers={
+        return Response(body, content_type=mime, headers={
             "Content-Disposition": f'attachment; filename="cluster-{cluster_id}-annex5.{fmt}"'})
 
 

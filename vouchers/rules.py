@@ -78,7 +78,8 @@ def _money(key: str, value: Any) -> Decimal:
         d = Decimal(value)
     except Exception:
         raise ValidationError(f"{key} is not money", field=key) from None
-    if not d.is_finite() or d < 0 or d != d.quantize(FEN) or "." not in value or len(value.split(".")[1]) != 2:
+    if not d.is_finite() or d < 0 or d.adjusted() > 14 or d != d.quantize(FEN) or "." not in value \
+            or len(value.split(".")[1]) != 2:
         raise ValidationError(f"{key} must be non-negative money with exactly two decimals", field=key)
     return d
 
@@ -90,8 +91,8 @@ def _rate(key: str, value: Any) -> Decimal:
         d = Decimal(value)
     except Exception:
         raise ValidationError(f"{key} is not a decimal", field=key) from None
-    if not d.is_finite() or not (D(0) < d <= D(1)):
-        raise ValidationError(f"{key} must be in (0, 1]", field=key)
+    if not d.is_finite() or not (D(0) < d <= D(1)) or d != d.quantize(D("0.0001")):
+        raise ValidationError(f"{key} must be in (0, 1] with at most four decimals", field=key)
     return d
 
 

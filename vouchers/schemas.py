@@ -118,6 +118,8 @@ class Quantity(ma.fields.Field):
             raise ma.ValidationError("quantity must be an integer or a decimal string such as \"12.50\"")
         if isinstance(value, int):
             return Decimal(value)
+        if isinstance(value, str) and not value.isascii():
+            raise ma.ValidationError("quantity must be written with ASCII digits")
         if isinstance(value, str):
             try:
                 d = Decimal(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, jsonify, send_from_directory
+import marshmallow as ma
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
@@ -19,10 +20,20 @@ class BoundedInt(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+        self.regex = r"[0-9]+"  # ASCII digits only: "١" is not an id
+
+
+class ErrorSchema(ma.Schema):
+    """The one error shape of every failure (documented in the OpenAPI document)."""
+    code = ma.fields.String(metadata={"description": "stable error code, e.g. CLAIM_UNDERPAID"})
+    message = ma.fields.String()
+    details = ma.fields.Dict()
 
 
 class YunquanApi(Api):
     """flask-smorest's Api with our single error shape instead of its own."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self):
         errors.register(self._app)

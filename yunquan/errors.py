@@ -1,6 +1,7 @@
 """One error shape for every failure: ``{"code", "message", "details"}`` with the HTTP status."""
 from __future__ import annotations
 
+import decimal
 import logging
 
 from flask import Flask, jsonify
@@ -62,8 +63,8 @@ def domain_error(error: DomainError):
 def unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return http_error(error)
-    if isinstance(error, OverflowError) or isinstance(getattr(error, "orig", None), OverflowError) or \
-            type(error).__name__ == "DataError":
+    if isinstance(error, (OverflowError, decimal.InvalidOperation)) or \
+            isinstance(getattr(error, "orig", None), OverflowError) or type(error).__name__ == "DataError":
         # a number the database cannot hold (an id beyond any row, an absurd amount); nothing was saved
         return error_response(422, "VALIDATION_ERROR", "a number in the request is out of range")
     log.exception("unhandled error")

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
 
 from kernel import clock
-from kernel.errors import Conflict, Unauthenticated
+from kernel.errors import Conflict, DomainError, Unauthenticated
 from kernel.tables import utc
 from yunquan.models import IdempotentRequest
 from yunquan.users import principal_for_token
@@ -114,7 +115,38 @@ def remember_response(response: Response) -> Response:
     return response
 
 
+def check_json_body() -> None:
+    """Refuse JSON that no handler should see: text that is not valid Unicode (lone surrogates
+    such as "\\ud800" cannot be stored or printed), NUL characters, nesting deeper than any request
+    of this API, or integers longer than Python will convert."""
+    if not request.is_json or not request.get_data(cache=True):
+        return
+    try:
+        body = json.loads(request.get_data(cache=True))
+    except (ValueError, RecursionError):
+        raise DomainError("the request body is not valid JSON", code="MALFORMED_REQUEST", status=400) from None
+    stack = [(body, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > 32:
+            raise DomainError("the JSON body is nested too deeply", code="MALFORMED_REQUEST", status=400)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+            stack.extend((k, depth + 1) for k in value)
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                raise DomainError("text must not contain NUL characters", code="VALIDATION_ERROR", status=422)
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise DomainError("text must be valid Unicode (no lone surrogates)", code="VALIDATION_ERROR",
+                                  status=422) from None
+
+
 def register(app: Flask) -> None:
+    app.before_request(check_json_body)
     app.before_request(authenticate)
     app.before_request(replay_or_reserve)
     app.after_request(remember_response)
