@@ -7,7 +7,7 @@ from flask_smorest.fields import Upload
 from catalog import rules
 from catalog.models import PRODUCT_STATUSES
 from kernel.fields import Id, Money
-from kernel.paging import PageArgs
+from kernel.paging import PageArgs, page_schema
 from kernel.tables import rfc3339
 
 
@@ -103,9 +103,7 @@ class ProductListArgs(PageArgs):
     valid_on = ma.fields.Date(load_default=None)
 
 
-class ProductPage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ProductOut))
-    next_cursor = ma.fields.String(allow_none=True)
+ProductPage = page_schema(ProductOut, "ProductPage")
 
 
 class RejectIn(ma.Schema):

@@ -17,6 +17,12 @@ class PageArgs(ma.Schema):
     cursor = ma.fields.String(load_default=None)
 
 
+def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The response schema of a list: ``{"items": [item, ...], "next_cursor": str | null}``."""
+    return ma.Schema.from_dict({"items": ma.fields.List(ma.fields.Nested(item)),
+                                "next_cursor": ma.fields.String(allow_none=True)}, name=name)
+
+
 def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0

@@ -6,8 +6,8 @@ import json
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
-from kernel.fields import Money
-from kernel.paging import PageArgs
+from kernel.fields import Id, Money
+from kernel.paging import PageArgs, page_schema
 from kernel.tables import rfc3339
 from vouchers.models import CLAIM_STATUSES, EVIDENCE_KINDS
 from vouchers.schemas import ReasonIn
@@ -37,7 +37,7 @@ class EvidenceOut(ma.Schema):
 class ClaimIn(ma.Schema):
     invoice_amount = Money(required=True)
     paid_amount = Money(required=True)
-    evidence_ids = ma.fields.List(ma.fields.Integer(), load_default=list,
+    evidence_ids = ma.fields.List(Id(), load_default=list,
                                   metadata={"description": "one file at least of each kind: "
                                                            + ", ".join(EVIDENCE_KINDS)})
 
@@ -81,17 +81,15 @@ class ClaimOut(ma.Schema):
 
 
 class ClaimListArgs(PageArgs):
-    scheme_id = ma.fields.Integer(load_default=None)
+    scheme_id = Id(load_default=None)
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(CLAIM_STATUSES))
 
 
-class ClaimPage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ClaimOut))
-    next_cursor = ma.fields.String(allow_none=True)
+ClaimPage = page_schema(ClaimOut, "ClaimPage")
 
 
 class PublicityArgs(PageArgs):
-    scheme_id = ma.fields.Integer(load_default=None)
+    scheme_id = Id(load_default=None)
 
 
 class PublicityItem(ma.Schema):
@@ -105,15 +103,13 @@ class PublicityItem(ma.Schema):
     publicity_ends_on = ma.fields.Date()
 
 
-class PublicityPage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(PublicityItem))
-    next_cursor = ma.fields.String(allow_none=True)
+PublicityPage = page_schema(PublicityItem, "PublicityPage")
 
 
 # --- payouts -------------------------------------------------------------------------------------
 
 class BatchIn(ma.Schema):
-    scheme_id = ma.fields.Integer(required=True)
+    scheme_id = Id(required=True)
 
 
 class BatchLineOut(ma.Schema):
@@ -159,13 +155,11 @@ class BatchSummary(ma.Schema):
 
 
 class BatchListArgs(PageArgs):
-    scheme_id = ma.fields.Integer(load_default=None)
+    scheme_id = Id(load_default=None)
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(("draft", "approved", "cancelled")))
 
 
-class BatchPage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(BatchSummary))
-    next_cursor = ma.fields.String(allow_none=True)
+BatchPage = page_schema(BatchSummary, "BatchPage")
 
 
 class StatementFile(ma.Schema):

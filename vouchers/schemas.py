@@ -6,7 +6,7 @@ import json
 import marshmallow as ma
 
 from kernel.fields import Id, Money
-from kernel.paging import PageArgs
+from kernel.paging import PageArgs, page_schema
 from vouchers.rules import SCHEME_KINDS
 
 SETTING_KEYS = (
@@ -60,9 +60,7 @@ class SchemeListArgs(PageArgs):
     year = ma.fields.Integer(load_default=None)
 
 
-class SchemePage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(SchemeOut))
-    next_cursor = ma.fields.String(allow_none=True)
+SchemePage = page_schema(SchemeOut, "SchemePage")
 
 
 class BudgetOut(ma.Schema):
@@ -200,6 +198,4 @@ class VoucherListArgs(PageArgs):
     status = ma.fields.String(load_default=None)
 
 
-class VoucherPage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(VoucherOut))
-    next_cursor = ma.fields.String(allow_none=True)
+VoucherPage = page_schema(VoucherOut, "VoucherPage")

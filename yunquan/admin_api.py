@@ -9,7 +9,7 @@ from catalog import organisations
 from catalog.rules import ORG_KINDS, PROVIDER_CLASSES
 from kernel.errors import Forbidden, ValidationError
 from kernel.fields import Id, Money
-from kernel.paging import PageArgs, decode_cursor, page
+from kernel.paging import PageArgs, decode_cursor, page, page_schema
 from kernel.web import ROLES, current_principal, reader, roles, authenticated, uow
 from yunquan import users
 
@@ -45,9 +45,7 @@ class OrgListArgs(PageArgs):
     kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(ORG_KINDS))
 
 
-class OrgPage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(OrgOut))
-    next_cursor = ma.fields.String(allow_none=True)
+OrgPage = page_schema(OrgOut, "OrgPage")
 
 
 class UserIn(ma.Schema):
