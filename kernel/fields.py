@@ -30,6 +30,32 @@ class Money(fields.Field):
         return {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
 
 
+class Stamp(fields.Field):
+    """A stored UTC timestamp as RFC 3339 (``2026-03-02T02:00:00Z``); dump only."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("dump_only", True)
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        from kernel.tables import rfc3339
+        return rfc3339(value)
+
+
+class JsonText(fields.Field):
+    """A column holding JSON text, dumped as the value it encodes (or one key of it); dump only."""
+
+    def __init__(self, *, pick: str | None = None, **kwargs):
+        self.pick = pick
+        kwargs.setdefault("dump_only", True)  # several fields may read one column
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        import json
+        data = json.loads(value)
+        return data[self.pick] if self.pick else data
+
+
 class Rate(fields.Field):
     """A decimal fraction as a string (``"0.30"``); kept as ``Decimal``."""
 

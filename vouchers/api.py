@@ -19,7 +19,8 @@ from vouchers.schemas import (
 blp = Blueprint("vouchers", __name__, description="Schemes, budgets, clusters, contracts and cloud vouchers")
 
 
-def _actor() -> applications.Actor:
+def current_actor() -> applications.Actor:
+    """The caller as the vouchers services see it."""
     p = current_principal()
     return applications.Actor(user_id=p.user_id, org_id=p.org_id, org_city=p.org_city, is_staff=p.is_staff)
 
@@ -177,7 +178,7 @@ class Vouchers(MethodView):
     @blp.arguments(VoucherIn)
     @blp.response(201, VoucherOut)
     def post(self, data):
-        actor = _actor()
+        actor = current_actor()
         return transact(lambda u: applications.apply(u, actor=actor, scheme_id=data["scheme_id"],
                                                       contract_id=data["contract_id"]))
 
@@ -185,7 +186,7 @@ class Vouchers(MethodView):
     @blp.arguments(VoucherListArgs, location="query")
     @blp.response(200, VoucherPage)
     def get(self, args):
-        actor = _actor()
+        actor = current_actor()
         with reader() as s:
             rows = applications.list_page(s, actor=actor, scheme_id=args["scheme_id"], status=args["status"],
                                           after=decode_cursor(args["cursor"]), limit=args["limit"] + 1)
@@ -197,7 +198,7 @@ class VoucherById(MethodView):
     @authenticated
     @blp.response(200, VoucherOut)
     def get(self, voucher_id):
-        actor = _actor()
+        actor = current_actor()
         with reader() as s:
             applications.check_reader(applications.get(s, voucher_id), actor)
         transact(lambda u: applications.expire_if_due(u, voucher_id))
@@ -210,7 +211,7 @@ class VoucherApprove(MethodView):
     @roles("reviewer")
     @blp.response(200, VoucherOut)
     def post(self, voucher_id):
-        actor = _actor()
+        actor = current_actor()
         return transact(lambda u: applications.approve(u, actor=actor, voucher_id=voucher_id))
 
 
@@ -220,7 +221,7 @@ class VoucherReject(MethodView):
     @blp.arguments(ReasonIn)
     @blp.response(200, VoucherOut)
     def post(self, data, voucher_id):
-        actor = _actor()
+        actor = current_actor()
         return transact(lambda u: applications.reject(u, actor=actor, voucher_id=voucher_id, reason=data["reason"]))
 
 

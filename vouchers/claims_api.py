@@ -8,18 +8,14 @@ from flask_smorest import Blueprint
 from kernel import clock
 from kernel.paging import decode_cursor, page
 from kernel.web import authenticated, current_principal, public, reader, require_org, roles, transact
-from vouchers import applications, claims, evidence, rules
+from vouchers import claims, evidence, rules
+from vouchers.api import current_actor
 from vouchers.claims_schemas import (
     ClaimIn, ClaimListArgs, ClaimOut, ClaimPage, EvidenceFile, EvidenceForm, EvidenceOut, PublicityArgs,
     PublicityPage, ReasonIn,
 )
 
 blp = Blueprint("claims", __name__, description="Evidence, claims (兑付) and the publicity list (公示名单)")
-
-
-def _actor() -> applications.Actor:
-    p = current_principal()
-    return applications.Actor(user_id=p.user_id, org_id=p.org_id, org_city=p.org_city, is_staff=p.is_staff)
 
 
 def _policy() -> claims.PublicityPolicy:
@@ -69,7 +65,7 @@ class VoucherClaims(MethodView):
     @blp.response(201, ClaimOut)
     def post(self, data, voucher_id):
         """Redeem the voucher (or correct its returned claim)."""
-        actor = _actor()
+        actor = current_actor()
         return transact(lambda u: claims.submit(u, actor=actor, voucher_id=voucher_id,
                                                 invoice_amount=data["invoice_amount"],
                                                 paid_amount=data["paid_amount"], evidence_ids=data["evidence_ids"]))
@@ -89,7 +85,7 @@ class Claims(MethodView):
     @blp.arguments(ClaimListArgs, location="query")
     @blp.response(200, ClaimPage)
     def get(self, args):
-        actor = _actor()
+        actor = current_actor()
         _settle_due()
         with reader() as s:
             rows = claims.list_page(s, actor=actor, scheme_id=args["scheme_id"], status=args["status"],
@@ -102,7 +98,7 @@ class ClaimById(MethodView):
     @authenticated
     @blp.response(200, ClaimOut)
     def get(self, claim_id):
-        actor = _actor()
+        actor = current_actor()
         with reader() as s:
             claims.check_reader(claims.get(s, claim_id), actor)
         _settle_due(claim_id)
@@ -117,7 +113,7 @@ class ClaimResubmit(MethodView):
     @blp.response(200, ClaimOut)
     def post(self, data, claim_id):
         """Correct a returned claim and send it back to review."""
-        actor = _actor()
+        actor = current_actor()
         return transact(lambda u: claims.resubmit(u, actor=actor, claim_id=claim_id,
                                                   invoice_amount=data["invoice_amount"],
                                                   paid_amount=data["paid_amount"], evidence_ids=data["evidence_ids"]))
@@ -128,7 +124,7 @@ class ClaimApprove(MethodView):
     @roles("reviewer")
     @blp.response(200, ClaimOut)
     def post(self, claim_id):
-        actor, policy = _actor(), _policy()
+        actor, policy = current_actor(), _policy()
         return transact(lambda u: claims.approve(u, actor=actor, claim_id=claim_id, policy=policy))
 
 
@@ -138,7 +134,7 @@ class ClaimReturn(MethodView):
     @blp.arguments(ReasonIn)
     @blp.response(200, ClaimOut)
     def post(self, data, claim_id):
-        actor = _actor()
+        actor = current_actor()
         return transact(lambda u: claims.return_for_rework(u, actor=actor, claim_id=claim_id, reason=data["reason"]))
 
 
@@ -149,7 +145,7 @@ class ClaimObject(MethodView):
     @blp.response(200, ClaimOut)
     def post(self, data, claim_id):
         """Lodge an objection during publicity: the claim goes back to review."""
-        actor = _actor()
+        actor = current_actor()
         return transact(lambda u: claims.object_to(u, actor=actor, claim_id=claim_id, reason=data["reason"]))
 
 

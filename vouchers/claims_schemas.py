@@ -1,14 +1,12 @@
 """Wire formats of evidence, claims, publicity, payout batches and reconciliations."""
 from __future__ import annotations
 
-import json
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
-from kernel.fields import Id, Money
+from kernel.fields import Id, JsonText, Money, Stamp
 from kernel.paging import PageArgs, page_schema
-from kernel.tables import rfc3339
 from vouchers.models import CLAIM_STATUSES, EVIDENCE_KINDS
 from vouchers.schemas import ReasonIn
 
@@ -55,9 +53,9 @@ class ClaimOut(ma.Schema):
     invoice_amount = Money()
     paid_amount = Money()
     final_amount = Money()
-    released_amount = ma.fields.Method("get_released")
-    evidence_ids = ma.fields.Method("get_evidence")
-    breakdown = ma.fields.Method("get_breakdown")
+    released_amount = JsonText(attribute="breakdown_json", pick="released")
+    evidence_ids = JsonText(attribute="evidence_json")
+    breakdown = JsonText(attribute="breakdown_json")
     submissions = ma.fields.Integer()
     approved_on = ma.fields.Date(allow_none=True)
     publicity_ends_on = ma.fields.Date(allow_none=True)
@@ -65,19 +63,7 @@ class ClaimOut(ma.Schema):
     return_reason = ma.fields.String(allow_none=True)
     objection_reason = ma.fields.String(allow_none=True)
     paid_on = ma.fields.Date(allow_none=True)
-    submitted_at = ma.fields.Method("get_submitted_at")
-
-    def get_released(self, obj):
-        return json.loads(obj.breakdown_json)["released"]
-
-    def get_evidence(self, obj):
-        return json.loads(obj.evidence_json)
-
-    def get_breakdown(self, obj):
-        return json.loads(obj.breakdown_json)
-
-    def get_submitted_at(self, obj):
-        return rfc3339(obj.submitted_at)
+    submitted_at = Stamp()
 
 
 class ClaimListArgs(PageArgs):
@@ -136,12 +122,9 @@ class BatchOut(ma.Schema):
     line_count = ma.fields.Integer()
     created_by = ma.fields.Integer()
     approved_by = ma.fields.Integer(allow_none=True)
-    approved_at = ma.fields.Method("get_approved_at")
+    approved_at = Stamp()
     lines = ma.fields.List(ma.fields.Nested(BatchLineOut))
     skipped = ma.fields.List(ma.fields.Nested(SkippedOut))
-
-    def get_approved_at(self, obj):
-        return rfc3339(obj["approved_at"] if isinstance(obj, dict) else obj.approved_at)
 
 
 class BatchSummary(ma.Schema):

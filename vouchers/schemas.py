@@ -1,11 +1,10 @@
 """Wire formats of schemes, clusters, contracts and vouchers."""
 from __future__ import annotations
 
-import json
 
 import marshmallow as ma
 
-from kernel.fields import Id, Money
+from kernel.fields import Id, JsonText, Money, Stamp
 from kernel.paging import PageArgs, page_schema
 from vouchers.rules import SCHEME_KINDS
 
@@ -175,22 +174,15 @@ class VoucherOut(ma.Schema):
     status = ma.fields.String()
     face_value = Money()
     final_amount = Money(allow_none=True)
-    breakdown = ma.fields.Method("get_breakdown")
+    breakdown = JsonText(attribute="breakdown_json")
     scheme_id = ma.fields.Integer()
     contract_id = ma.fields.Integer()
     enterprise_id = ma.fields.Integer()
     provider_id = ma.fields.Integer()
     waitlist_reason = ma.fields.String(allow_none=True)
     reason = ma.fields.String(allow_none=True)
-    applied_at = ma.fields.Method("get_applied_at")
+    applied_at = Stamp()
     expires_on = ma.fields.Date()
-
-    def get_breakdown(self, obj):
-        return json.loads(obj.breakdown_json)
-
-    def get_applied_at(self, obj):
-        from kernel.tables import rfc3339
-        return rfc3339(obj.applied_at)
 
 
 class VoucherListArgs(PageArgs):
