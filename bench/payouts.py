@@ -28,13 +28,20 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from benchdb import fresh_database, rss_mib  # noqa: E402
-from catalog.models import Organisation  # noqa: E402
+from parties.models import Organisation  # noqa: E402
 from kernel import clock  # noqa: E402
 from ledger import service as ledger  # noqa: E402
-from vouchers import budget, payouts, reconciliation, schemes  # noqa: E402
-from vouchers.models import Claim, Contract, Voucher  # noqa: E402
+from schemes import budget  # noqa: E402
+from payouts import batches as payouts  # noqa: E402
+from payouts import reconciliation  # noqa: E402
+from schemes import service as schemes  # noqa: E402
+from claims.models import Claim  # noqa: E402
+from vouchers.models import Contract, Voucher, VoucherClaim  # noqa: E402
 from yunquan import users  # noqa: E402
+from yunquan.bootstrap import bootstrap  # noqa: E402
 from yunquan.db import UowFactory  # noqa: E402
+
+bootstrap()
 
 FACE, CONTRACT, PAID, FINAL = 300_000, 1_000_000, 950_000, 285_000  # fen: V, A, P, F = min(V, V·P/A)
 ENTERPRISES = 1000
@@ -76,16 +83,18 @@ def seed(engine, n: int) -> tuple[int, int, int]:
                                       "city": "佛山", "status": "settled", "face_value": FACE, "final_amount": FINAL,
                                       "breakdown_json": "{}", "settings_version": 1, "applied_at": NOW,
                                       "applied_by": made["admin"], "expires_on": dt.date(2026, 12, 31)} for i in rows])
-            c.execute(sa.insert(C), [{"id": i + 1, "voucher_id": i + 1, "scheme_id": scheme,
+            c.execute(sa.insert(C), [{"id": i + 1, "kind": "voucher", "scheme_id": scheme, "city": "佛山",
                                       "enterprise_id": enterprises[i % ENTERPRISES], "provider_id": provider,
                                       "payee_org_id": enterprises[i % ENTERPRISES], "status": "payable",
-                                      "contract_amount": CONTRACT, "face_value": FACE, "invoice_amount": PAID,
-                                      "paid_amount": PAID, "final_amount": FINAL, "evidence_json": "[]",
+                                      "final_amount": FINAL, "evidence_json": "[]", "lapses_on": dt.date(2026, 12, 31),
                                       "breakdown_json": '{"released": "150.00"}', "settings_version": 1,
                                       "submissions": 1, "approvals": 1, "objections": 0, "submitted_by": made["admin"],
                                       "submitted_at": NOW, "approved_on": dt.date(2026, 3, 2),
                                       "publicity_ends_on": dt.date(2026, 3, 2), "payable_from": dt.date(2026, 3, 2),
                                       "created_at": NOW} for i in rows])
+            c.execute(sa.insert(VoucherClaim.__table__), [
+                {"claim_id": i + 1, "voucher_id": i + 1, "contract_amount": CONTRACT, "face_value": FACE,
+                 "invoice_amount": PAID, "paid_amount": PAID} for i in rows])
     with uowf() as u:  # what n approvals would have left: Σ F payable, Σ (V − F) back to available
         ledger.post(u, key="bench:approvals", kind="consume", effective_date=clock.today(), memo="bench seed",
                     legs=[(budget.account(scheme, "available"), -n * FINAL),

@@ -20,13 +20,18 @@ from decimal import Decimal
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from catalog import organisations, products  # noqa: E402
-from catalog.rules import uscc_check_digit  # noqa: E402
+from catalog import products
+from parties import service as organisations  # noqa: E402
+from parties.rules import uscc_check_digit  # noqa: E402
 from kernel import clock  # noqa: E402
 from ledger import service as ledger  # noqa: E402
-from vouchers import applications, contracts, schemes  # noqa: E402
+from vouchers import applications, contracts  # noqa: E402
+from schemes import service as schemes  # noqa: E402
 from yunquan import users  # noqa: E402
+from yunquan.bootstrap import bootstrap  # noqa: E402
 from yunquan.db import UowFactory  # noqa: E402
+
+bootstrap()
 from benchdb import fresh_database  # noqa: E402
 
 import importlib.util  # noqa: E402

@@ -5,13 +5,23 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from adapters.access import current_principal, optional_principal, public, reader, roles, uow
+from adapters.paging import decode_cursor, page
 from catalog import export, importer, products
 from catalog.schemas import (
-    ExportArgs, ImportArgs, ImportFile, ImportOut, ProductArgs, ProductChangeIn, ProductDetail, ProductIn,
-    ProductListArgs, ProductOut, ProductPage, RejectIn,
+    ExportArgs,
+    ImportArgs,
+    ImportFile,
+    ImportOut,
+    ProductArgs,
+    ProductChangeIn,
+    ProductDetail,
+    ProductIn,
+    ProductListArgs,
+    ProductOut,
+    ProductPage,
+    RejectIn,
 )
-from kernel.paging import decode_cursor, page
-from kernel.web import current_principal, optional_principal, public, reader, roles, uow
 
 blp = Blueprint("catalog", __name__, description="Product catalogue (产品目录) and its review")
 

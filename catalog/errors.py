@@ -1,13 +1,13 @@
-"""Organisations, their products, item kinds, subsidy standards and listing review."""
-from kernel.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError  # noqa: F401
-
-
-class OrganisationNotFound(NotFound):
-    pass
-
-
-class DuplicateOrganisation(Conflict):
-    code = "DUPLICATE_ORGANISATION"
+"""Products, item kinds, subsidy standards and listing review."""
+from kernel.errors import (  # noqa: F401
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidState,
+    NotFound,
+    SelfApproval,
+    ValidationError,
+)
 
 
 class ProductNotFound(NotFound):
@@ -24,14 +24,8 @@ class ProductNotValidOnDate(Conflict):
     code = "PRODUCT_NOT_VALID_ON_DATE"
 
 
-class SelfApproval(Forbidden):
-    """Maker-checker: nobody reviews what they or their organisation submitted."""
-    code = "SELF_APPROVAL"
-
-
-class InvalidProductState(Conflict):
+class InvalidProductState(InvalidState):
     """The product's latest version is not in a status that allows this step."""
-    code = "INVALID_STATE"
 
 
 class DuplicateProduct(Conflict):

@@ -5,23 +5,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from kernel.tables import Field, SQLModel, fen_field, stamp_field
-
-
-class Organisation(SQLModel, table=True):
-    __tablename__ = "organisation"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=20, index=True)
-    name: str = Field(max_length=200)
-    uscc: str = Field(max_length=18, sa_column_kwargs={"unique": True}, nullable=False)
-    city: str = Field(max_length=20, index=True)
-    founded_on: Optional[dt.date] = None
-    prior_year_revenue: Optional[int] = fen_field(nullable=True)
-    provider_class: Optional[str] = Field(default=None, max_length=20)
-    bank_name: Optional[str] = Field(default=None, max_length=200)
-    bank_account: Optional[str] = Field(default=None, max_length=64)
-    created_at: dt.datetime = stamp_field()
-
+from adapters.tables import Field, SQLModel, fen_field, stamp_field
 
 # Product lifecycle (POLICY.md §4): draft → submitted → approved | rejected, approved → delisted.
 PRODUCT_STATUSES = ("draft", "submitted", "approved", "rejected", "delisted")

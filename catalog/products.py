@@ -13,16 +13,23 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 from sqlmodel import select
 
+from adapters.tables import locked
 from catalog import rules
 from catalog.errors import (
-    DuplicateProduct, Forbidden, InvalidProductState, ProductNotApproved, ProductNotFound, ProductNotValidOnDate,
-    SelfApproval, ValidationError,
+    DuplicateProduct,
+    Forbidden,
+    InvalidProductState,
+    ProductNotApproved,
+    ProductNotFound,
+    ProductNotValidOnDate,
+    SelfApproval,
+    ValidationError,
 )
-from catalog.models import Organisation, Product, ProductVersion
+from catalog.models import Product, ProductVersion
 from kernel import clock
 from kernel.errors import Unauthenticated
 from kernel.money import from_fen, to_fen
-from kernel.tables import locked
+from parties.models import Organisation
 
 V = ProductVersion
 

@@ -1,6 +1,5 @@
-"""Pure catalogue rules: organisation identity (USCC, city), item kinds, subsidy standards and
-the line subsidy they give, and the checks on a product's fields. Stdlib, ``kernel.money`` and
-``kernel.errors`` only: no framework, no database."""
+"""Pure catalogue rules: item kinds, subsidy standards and the line subsidy they give, and the
+checks on a product's fields. Stdlib and ``kernel`` only: no framework, no database."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,59 +11,6 @@ from typing import Any, ClassVar, Union
 
 from kernel.errors import ValidationError
 from kernel.money import FEN, format_fen, from_fen, parse_money, round_down_fen, to_fen
-
-# GB 32100-2015 统一社会信用代码: 18 characters over this 31-character alphabet (no I O S V Z).
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-GUANGDONG_CITIES = (
-    "广州", "深圳", "珠海", "汕头", "佛山", "韶关", "湛江", "肇庆", "江门", "茂名", "惠州",
-    "梅州", "汕尾", "河源", "阳江", "清远", "东莞", "中山", "潮州", "揭阳", "云浮",
-)
-PEARL_RIVER_DELTA = frozenset({"广州", "深圳", "珠海", "佛山", "惠州", "东莞", "中山", "江门", "肇庆"})
-
-ORG_KINDS = ("enterprise", "provider", "financier", "guarantor", "authority")
-PROVIDER_CLASSES = ("national_platform", "operator", "other")
-
-
-def uscc_check_digit(first17: str) -> str:
-    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
-
-
-def validate_uscc(code: str, *, field: str = "uscc") -> str:
-    """Return the code upper-cased, or raise VALIDATION_ERROR naming the field and the reason."""
-    if not isinstance(code, str):
-        raise ValidationError("统一社会信用代码 must be a string", field=field)
-    code = code.strip().upper()
-    if len(code) != 18:
-        raise ValidationError(f"统一社会信用代码 must have 18 characters, got {len(code)}", field=field)
-    bad = [ch for ch in code if ch not in USCC_ALPHABET]
-    if bad:
-        raise ValidationError(f"统一社会信用代码 contains characters outside GB 32100-2015: {''.join(bad)}",
-                              field=field)
-    expected = uscc_check_digit(code[:17])
-    if code[17] != expected:
-        raise ValidationError("统一社会信用代码 check digit is wrong", field=field,
-                              details={"expected_check_digit": expected})
-    return code
-
-
-def normalise_city(city: str, *, field: str = "city") -> str:
-    """'佛山市' and '佛山' are the same city; we store the name without 市."""
-    if not isinstance(city, str) or not city.strip():
-        raise ValidationError("city is required", field=field)
-    city = city.strip()
-    if city.endswith("市") and len(city) > 1:
-        city = city[:-1]
-    if len(city) > 20:
-        raise ValidationError("city name is too long", field=field)
-    return city
-
-
-def is_pearl_river_delta(city: str) -> bool:
-    return city in PEARL_RIVER_DELTA
-
 
 # --------------------------------------------------------------------------------------------
 # Item kinds (POLICY.md §4)

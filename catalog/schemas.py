@@ -4,11 +4,11 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
+from adapters.fields import Id, Money
+from adapters.paging import PageArgs, page_schema
+from adapters.tables import rfc3339
 from catalog import rules
 from catalog.models import PRODUCT_STATUSES
-from kernel.fields import Id, Money
-from kernel.paging import PageArgs, page_schema
-from kernel.tables import rfc3339
 
 
 class StandardField(ma.fields.Field):

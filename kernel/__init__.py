@@ -1,4 +1,4 @@
-"""The few primitives every domain shares: money, errors, clock, request context.
+"""Pure primitives every package shares: money and its named rounding, the clock, the error base.
 
-This package imports nothing else of the project, so every domain may import it.
+No framework and nothing else of the project is imported here, so any ``rules.py`` may use it.
 """

@@ -52,3 +52,13 @@ class Unauthenticated(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "CONFLICT"
+
+
+class InvalidState(Conflict):
+    """The object is not in a status that allows this step."""
+    code = "INVALID_STATE"
+
+
+class SelfApproval(Forbidden):
+    """Maker-checker: nobody approves what they submitted or prepared themselves."""
+    code = "SELF_APPROVAL"

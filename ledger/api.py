@@ -5,8 +5,8 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from kernel.fields import Money
-from kernel.web import current_principal, roles, snapshot, transact
+from adapters.access import current_principal, roles, snapshot, transact
+from adapters.fields import Money
 from ledger import service
 
 blp = Blueprint("ledger", __name__, description="The auditable ledger")

@@ -55,18 +55,3 @@ class JournalNotFound(NotFound):
 
 
 __all__ = [n for n in dir() if n[0].isupper() and n != "DomainError"] + ["DomainError"]
-
-
-class StatementHeaderInvalid(ValidationError):
-    code = "STATEMENT_HEADER_INVALID"
-
-
-class StatementLineInvalid(ValidationError):
-    code = "STATEMENT_LINE_INVALID"
-
-
-class BankTxnConflict(Conflict):
-    code = "BANK_TXN_CONFLICT"
-
-
-__all__ = [n for n in dir() if n[0].isupper() and n != "DomainError"] + ["DomainError"]

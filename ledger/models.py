@@ -7,7 +7,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from kernel.tables import Field, SQLModel, fen_field, stamp_field
+from adapters.tables import Field, SQLModel, fen_field, stamp_field
 
 
 class LedgerAccount(SQLModel, table=True):
@@ -78,41 +78,3 @@ class LedgerPeriod(SQLModel, table=True):
     month: str = Field(primary_key=True, max_length=7)
     closed_at: dt.datetime = stamp_field()
     closed_by: str = Field(max_length=80)
-
-
-class BankStatement(SQLModel, table=True):
-    """One imported bank statement file and what its import found. User ids are plain integers:
-    users belong to the shell above the ledger."""
-    __tablename__ = "bank_statement"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    filename: str = Field(max_length=200)
-    sha256: str = Field(max_length=64, index=True)
-    encoding: str = Field(max_length=20)
-    lines: int
-    matched: int = 0
-    amount_mismatch: int = 0
-    unknown_reference: int = 0
-    returned: int = 0
-    duplicate: int = 0
-    missing: int = 0
-    imported_by: int
-    imported_at: dt.datetime = stamp_field()
-
-
-class BankTxn(SQLModel, table=True):
-    """A bank transaction as last seen on a statement, once per bank transaction id: the key that
-    makes imports idempotent. A line that moved money (matched, returned) is final; a line that
-    moved nothing may be corrected by a later statement and is then re-evaluated."""
-    __tablename__ = "bank_txn"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    bank_txn_id: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
-    statement_id: int = Field(foreign_key="bank_statement.id", index=True)
-    line_no: int
-    value_date: dt.date
-    reference: str = Field(max_length=64, index=True)
-    payee_account: str = Field(max_length=64)
-    amount: int = fen_field()
-    outcome: str = Field(max_length=20)
-    reason: Optional[str] = Field(default=None, max_length=40)
-    journal_id: Optional[int] = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, sa.ForeignKey("ledger_journal.id"), nullable=True))

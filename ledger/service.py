@@ -16,16 +16,29 @@ from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 
+from adapters.tables import one_of
 from kernel import clock
-from kernel.tables import one_of
 from ledger import rules
 from ledger.errors import (
-    AlreadyReversed, IdempotencyMismatch, InvalidJournal, JournalNotFound, LedgerInconsistent, PeriodAlreadyClosed,
+    AlreadyReversed,
+    IdempotencyMismatch,
+    InvalidJournal,
+    JournalNotFound,
+    LedgerInconsistent,
+    PeriodAlreadyClosed,
     PeriodClosed,
-    PeriodNotEnded, ReservationClosed, ReservationExceeded, UnknownAccount,
+    PeriodNotEnded,
+    ReservationClosed,
+    ReservationExceeded,
+    UnknownAccount,
 )
 from ledger.models import (
-    LedgerAccount, LedgerHead, LedgerJournal, LedgerPeriod, LedgerPosting, LedgerReservation,
+    LedgerAccount,
+    LedgerHead,
+    LedgerJournal,
+    LedgerPeriod,
+    LedgerPosting,
+    LedgerReservation,
 )
 from ledger.rules import GENESIS_HASH, JournalSpec, Leg
 
@@ -243,6 +256,10 @@ def _reservation(s, where, *, lock: bool = False) -> Reservation | None:
         q = q.with_for_update(of=R)
     row = s.execute(q).first()
     return None if row is None else Reservation(**row._mapping)
+
+
+def reservation(session, reservation_id: int) -> Reservation | None:
+    return _reservation(session, R.c.id == reservation_id)
 
 
 def reserve(uow, *, key: str, source: str, hold: str, amount: int, effective_date: dt.date, kind: str = "reserve",

@@ -15,8 +15,11 @@ import sqlalchemy as sa
 
 from kernel import clock
 from yunquan.app import create_app
+from yunquan.bootstrap import bootstrap
 from yunquan.db import UowFactory, make_engine
 from yunquan.schema import metadata, upgrade
+
+bootstrap()  # the claim kinds and due work, as create_app and the CLI register them
 
 PG_URL = os.environ.get("YUNQUAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATABASES = [d for d in os.environ.get("YUNQUAN_TEST_DATABASES", "sqlite,postgresql").split(",") if d]

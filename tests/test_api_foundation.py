@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from catalog.models import Organisation
+from parties.models import Organisation
 from tests.support.world import auth, uscc
 
 
@@ -152,7 +152,7 @@ def test_staff_list_organisations_a_page_at_a_time(client, admin, world):
 
 
 def test_a_request_that_saved_its_work_and_then_failed_is_not_run_again_on_replay(client, admin, db, monkeypatch):
-    from yunquan import admin_api
+    from parties import schemas as admin_api
     real = admin_api.OrgOut.dump
 
     def dump_fails(self, obj, **kw):

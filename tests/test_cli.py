@@ -63,6 +63,7 @@ def test_demo_prints_tokens_and_can_run_twice(url):
 
 def test_ledger_verify_fails_with_exit_1_and_names_the_journal(url, uow_factory, db):
     import datetime as dt
+
     from ledger import service as ledger
     with uow_factory() as u:
         ledger.open_account(u, code="x", name="x")
@@ -79,6 +80,7 @@ def test_ledger_verify_fails_with_exit_1_and_names_the_journal(url, uow_factory,
 
 def test_trial_balance_and_close_period(url, uow_factory):
     import datetime as dt
+
     from ledger import service as ledger
     with uow_factory() as u:
         ledger.open_account(u, code="budget", name="预算")

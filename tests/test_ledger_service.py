@@ -8,8 +8,17 @@ import sqlalchemy as sa
 
 from ledger import service as ledger
 from ledger.errors import (
-    AlreadyReversed, IdempotencyMismatch, InvalidJournal, NegativeBalance, PeriodAlreadyClosed, PeriodClosed,
-    PeriodNotEnded, ReservationClosed, ReservationExceeded, UnbalancedJournal, UnknownAccount,
+    AlreadyReversed,
+    IdempotencyMismatch,
+    InvalidJournal,
+    NegativeBalance,
+    PeriodAlreadyClosed,
+    PeriodClosed,
+    PeriodNotEnded,
+    ReservationClosed,
+    ReservationExceeded,
+    UnbalancedJournal,
+    UnknownAccount,
 )
 from ledger.models import LedgerJournal, LedgerPosting
 from ledger.service import Leg

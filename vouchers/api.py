@@ -1,95 +1,27 @@
-"""HTTP endpoints of schemes, clusters, contracts and cloud vouchers. No business logic here."""
+"""HTTP endpoints of contracts, cloud vouchers and their redemption claims. No business logic here."""
 from __future__ import annotations
-
-from dataclasses import asdict
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from kernel.paging import decode_cursor, page
-from kernel.web import (
-    STAFF_ROLES, authenticated, current_principal, public, reader, require_org, roles, staff, transact, uow,
-)
-from vouchers import applications, budget, clusters, contracts, schemes
+from adapters.access import authenticated, current_principal, reader, require_org, roles, transact, uow
+from adapters.paging import decode_cursor, page
+from claims.api import claim_view, current_actor
+from claims.schemas import ClaimOut, ReasonIn
+from kernel import clock
+from vouchers import applications, contracts, redemption
 from vouchers.schemas import (
-    BudgetOut, ClusterIn, ClusterOut, ContractIn, ContractOut, DryRunIn, MemberIn, MemberOut, ReasonIn,
-    SchemeIn, SchemeListArgs, SchemeOut, SchemePage, VoucherIn, VoucherListArgs, VoucherOut, VoucherPage,
+    ClaimIn,
+    ContractIn,
+    ContractOut,
+    DryRunIn,
+    VoucherIn,
+    VoucherListArgs,
+    VoucherOut,
+    VoucherPage,
 )
 
-blp = Blueprint("vouchers", __name__, description="Schemes, budgets, clusters, contracts and cloud vouchers")
-
-
-def current_actor() -> applications.Actor:
-    """The caller as the vouchers services see it."""
-    p = current_principal()
-    return applications.Actor(user_id=p.user_id, org_id=p.org_id, org_city=p.org_city, is_staff=p.is_staff)
-
-
-def _scheme_view(session, scheme) -> dict:
-    return {**{k: getattr(scheme, k) for k in ("id", "kind", "name", "year", "apply_from", "apply_to", "redeem_from",
-                                                "redeem_to", "settings_version")},
-            "settings": schemes.settings_of(session, scheme).to_dict(),
-            "budget": BudgetOut().dump(asdict(budget.read(session, scheme.id)))}
-
-
-@blp.route("/schemes")
-class Schemes(MethodView):
-    @roles("admin")
-    @blp.arguments(SchemeIn)
-    @blp.response(201, SchemeOut)
-    def post(self, data):
-        actor = current_principal().user_id
-        scheme = transact(lambda u: schemes.create(
-            u, actor_id=actor, kind=data["kind"], name=data["name"], year=data["year"], budget_fen=data["budget"],
-            apply_from=data["apply_from"], apply_to=data["apply_to"], redeem_from=data["redeem_from"],
-            redeem_to=data["redeem_to"], settings=data["settings"]))
-        with reader() as s:
-            return _scheme_view(s, scheme)
-
-    @authenticated
-    @blp.arguments(SchemeListArgs, location="query")
-    @blp.response(200, SchemePage)
-    def get(self, args):
-        with reader() as s:
-            rows = schemes.list_page(s, kind=args["kind"], year=args["year"], after=decode_cursor(args["cursor"]),
-                                     limit=args["limit"] + 1)
-            return page(rows, args["limit"], lambda r: _scheme_view(s, r))
-
-
-@blp.route("/schemes/<int:scheme_id>")
-class SchemeById(MethodView):
-    @authenticated
-    @blp.response(200, SchemeOut)
-    def get(self, scheme_id):
-        with reader() as s:
-            return _scheme_view(s, schemes.get(s, scheme_id))
-
-
-@blp.route("/schemes/<int:scheme_id>/settings")
-class SchemeSettings(MethodView):
-    @roles("admin")
-    @blp.response(200, SchemeOut)
-    def patch(self, scheme_id):
-        from flask import request
-
-        from kernel.errors import ValidationError
-        changes = request.get_json(silent=False)
-        if not isinstance(changes, dict):
-            raise ValidationError("send a JSON object of settings to change")
-        actor = current_principal().user_id
-        transact(lambda u: applications.change_settings(u, actor_id=actor, scheme_id=scheme_id, changes=changes))
-        with reader() as s:
-            return _scheme_view(s, schemes.get(s, scheme_id))
-
-
-@blp.route("/schemes/<int:scheme_id>/budget")
-class SchemeBudget(MethodView):
-    @staff
-    @blp.response(200, BudgetOut)
-    def get(self, scheme_id):
-        with reader() as s:
-            schemes.get(s, scheme_id)
-            return asdict(budget.read(s, scheme_id))
+blp = Blueprint("vouchers", __name__, description="Contracts, cloud vouchers (上云上平台服务券) and their redemption")
 
 
 @blp.route("/schemes/<int:scheme_id>/dry-run")
@@ -99,44 +31,6 @@ class SchemeDryRun(MethodView):
     def post(self, data, scheme_id):
         with reader() as s:
             return applications.quote(s, scheme_id=scheme_id, contract_id=data["contract_id"])
-
-
-@blp.route("/clusters")
-class Clusters(MethodView):
-    @roles("admin")
-    @blp.arguments(ClusterIn)
-    @blp.response(201, ClusterOut)
-    def post(self, data):
-        return transact(lambda u: clusters.create(u, **data))
-
-
-@blp.route("/clusters/<int:cluster_id>/members")
-class ClusterMembers(MethodView):
-    @roles("admin")
-    @blp.arguments(MemberIn)
-    @blp.response(201, MemberOut)
-    def post(self, data, cluster_id):
-        with uow() as u:
-            return clusters.add_member(u, cluster_id=cluster_id, **data)
-
-
-@blp.route("/clusters/<int:cluster_id>/products/export")
-class ClusterCatalogue(MethodView):
-    @public
-    def get(self, cluster_id):
-        """The Annex 5 product table of a cluster pilot: the approved products of its lead and partners."""
-        from flask import Response, request
-
-        from catalog import export
-        fmt = request.args.get("format", "csv")
-        if fmt not in ("csv", "xlsx"):
-            from kernel.errors import ValidationError
-            raise ValidationError("format must be csv or xlsx", field="format")
-        with reader() as s:
-            rows = export.annex5_rows(s, provider_ids=clusters.alliance_providers(s, cluster_id))
-        body, mime = export.render(rows, fmt)
-        return Response(body, content_type=mime, headers={
-            "Content-Disposition": f'attachment; filename="cluster-{cluster_id}-annex5.{fmt}"'})
 
 
 def _contract_view(session, contract) -> dict:
@@ -186,11 +80,17 @@ class Vouchers(MethodView):
     @blp.arguments(VoucherListArgs, location="query")
     @blp.response(200, VoucherPage)
     def get(self, args):
-        actor = current_actor()
+        actor, today = current_actor(), clock.today()
         with reader() as s:
             rows = applications.list_page(s, actor=actor, scheme_id=args["scheme_id"], status=args["status"],
-                                          after=decode_cursor(args["cursor"]), limit=args["limit"] + 1)
-            return page(rows, args["limit"])
+                                          today=today, after=decode_cursor(args["cursor"]), limit=args["limit"] + 1)
+            return page(rows, args["limit"], lambda v: _voucher_view(s, v, today))
+
+
+def _voucher_view(session, voucher, today) -> dict:
+    """The voucher as read today: past its window it reads expired before anything is stored."""
+    return {**{c.name: getattr(voucher, c.name) for c in voucher.__table__.columns},
+            "status": applications.effective_status(session, voucher, today)}
 
 
 @blp.route("/vouchers/<int:voucher_id>")
@@ -200,10 +100,9 @@ class VoucherById(MethodView):
     def get(self, voucher_id):
         actor = current_actor()
         with reader() as s:
-            applications.check_reader(applications.get(s, voucher_id), actor)
-        transact(lambda u: applications.expire_if_due(u, voucher_id))
-        with reader() as s:
-            return applications.get(s, voucher_id)
+            voucher = applications.get(s, voucher_id)
+            applications.check_reader(voucher, actor)
+            return _voucher_view(s, voucher, clock.today())
 
 
 @blp.route("/vouchers/<int:voucher_id>/approve")
@@ -225,4 +124,27 @@ class VoucherReject(MethodView):
         return transact(lambda u: applications.reject(u, actor=actor, voucher_id=voucher_id, reason=data["reason"]))
 
 
-__all__ = ["blp", "STAFF_ROLES"]
+@blp.route("/vouchers/<int:voucher_id>/claims")
+class VoucherClaims(MethodView):
+    @roles("enterprise")
+    @blp.arguments(ClaimIn)
+    @blp.response(201, ClaimOut)
+    def post(self, data, voucher_id):
+        """Redeem the voucher (or correct its returned claim)."""
+        actor = current_actor()
+        return claim_view(transact(lambda u: redemption.submit(
+            u, actor=actor, voucher_id=voucher_id, invoice_amount=data["invoice_amount"],
+            paid_amount=data["paid_amount"], evidence_ids=data["evidence_ids"])))
+
+
+@blp.route("/claims/<int:claim_id>/resubmit")
+class ClaimResubmit(MethodView):
+    @roles("enterprise")
+    @blp.arguments(ClaimIn)
+    @blp.response(200, ClaimOut)
+    def post(self, data, claim_id):
+        """Correct a returned voucher claim and send it back to review."""
+        actor = current_actor()
+        return claim_view(transact(lambda u: redemption.resubmit(
+            u, actor=actor, claim_id=claim_id, invoice_amount=data["invoice_amount"],
+            paid_amount=data["paid_amount"], evidence_ids=data["evidence_ids"])))

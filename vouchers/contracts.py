@@ -6,13 +6,14 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from catalog import organisations, products
+from adapters.tables import fetch
+from catalog import products
 from catalog.rules import check_quantity
+from clusters.service import in_alliance
 from kernel import clock
-from kernel.tables import fetch
 from kernel.errors import Forbidden, ValidationError
 from kernel.money import from_fen, round_half_up_fen, to_fen
-from vouchers.clusters import in_alliance
+from parties import service as organisations
 from vouchers.errors import ContractNotFound, ProductNotInAlliance
 from vouchers.models import Contract, ContractLine
 

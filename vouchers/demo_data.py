@@ -8,10 +8,16 @@ from decimal import Decimal
 from sqlmodel import select
 
 from catalog.models import Product, ProductVersion
+from clusters import service as clusters
+from clusters.models import Cluster
 from kernel import clock
 from kernel.money import format_fen
-from vouchers import applications, budget, clusters, contracts, schemes
-from vouchers.models import Cluster, Contract, Scheme, Voucher
+from parties.actors import Actor
+from schemes import budget
+from schemes import service as schemes
+from schemes.models import Scheme
+from vouchers import applications, contracts
+from vouchers.models import Contract, Voucher
 
 SCHEMES = [
     ("cloud", "{year}年上云上平台服务券", 50_000_000_00),
@@ -65,7 +71,7 @@ def load_demo_vouchers(uow_factory, orgs: dict[str, int], users: dict[str, int])
         voucher = u.session.exec(select(Voucher).where(Voucher.contract_id == contract.id)).first()
     if voucher is None:
         voucher = uow_factory.run(lambda u: applications.apply(
-            u, actor=applications.Actor(users["enterprise"], orgs["ceramics"]), scheme_id=scheme_ids["cloud"],
+            u, actor=Actor(users["enterprise"], orgs["ceramics"]), scheme_id=scheme_ids["cloud"],
             contract_id=contract.id))
     with uow_factory() as u:
         b = budget.read(u.session, scheme_ids["cloud"])

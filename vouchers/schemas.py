@@ -1,109 +1,15 @@
-"""Wire formats of schemes, clusters, contracts and vouchers."""
+"""Wire formats of contracts, cloud vouchers and their redemption claims."""
 from __future__ import annotations
-
 
 import marshmallow as ma
 
-from kernel.fields import Id, JsonText, Money, Stamp
-from kernel.paging import PageArgs, page_schema
-from vouchers.rules import SCHEME_KINDS
-
-SETTING_KEYS = (
-    "max_share_prd", "max_share_other", "enterprise_cap", "provider_quota_major", "provider_quota_other",
-    "settle_min_paid_ratio", "publicity_working_days", "holidays", "covered_cities", "min_age_years",
-    "min_prior_revenue", "excluded_usccs", "city_quotas", "review_scope",
-)
-
-
-class SchemeIn(ma.Schema):
-    """Settings may be given in ``settings`` or as top-level keys of the same names."""
-    class Meta:
-        unknown = ma.INCLUDE
-
-    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(SCHEME_KINDS))
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    year = ma.fields.Integer(required=True)
-    budget = Money(required=True)
-    apply_from = ma.fields.Date(required=True)
-    apply_to = ma.fields.Date(required=True)
-    redeem_from = ma.fields.Date(required=True)
-    redeem_to = ma.fields.Date(required=True)
-    settings = ma.fields.Dict(load_default=dict)
-
-    @ma.post_load
-    def gather_settings(self, data, **kwargs):
-        extra = {k: data.pop(k) for k in list(data) if k not in self.fields}
-        unknown = sorted(k for k in extra if k not in SETTING_KEYS)
-        if unknown:
-            raise ma.ValidationError({unknown[0]: ["unknown field"]})
-        data["settings"] = {**extra, **data["settings"]}
-        return data
-
-
-class SchemeOut(ma.Schema):
-    id = ma.fields.Integer()
-    kind = ma.fields.String()
-    name = ma.fields.String()
-    year = ma.fields.Integer()
-    apply_from = ma.fields.Date()
-    apply_to = ma.fields.Date()
-    redeem_from = ma.fields.Date()
-    redeem_to = ma.fields.Date()
-    settings_version = ma.fields.Integer()
-    settings = ma.fields.Dict()
-    budget = ma.fields.Dict()
-
-
-class SchemeListArgs(PageArgs):
-    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(SCHEME_KINDS))
-    year = ma.fields.Integer(load_default=None)
-
-
-SchemePage = page_schema(SchemeOut, "SchemePage")
-
-
-class BudgetOut(ma.Schema):
-    total = Money()
-    available = Money()
-    reserved = Money()
-    payable = Money()
-    in_transit = Money()
-    disbursed = Money()
+from adapters.fields import Id, JsonText, Money, Stamp
+from adapters.paging import PageArgs, page_schema
+from claims.models import EVIDENCE_KINDS
 
 
 class DryRunIn(ma.Schema):
     contract_id = Id(required=True)
-
-
-class ClusterIn(ma.Schema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    industry = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    starting_area = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    city = ma.fields.String(required=True)
-    lead_org_id = Id(required=True)
-    year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=2000, max=2100))
-
-
-class ClusterOut(ma.Schema):
-    id = ma.fields.Integer()
-    name = ma.fields.String()
-    industry = ma.fields.String()
-    starting_area = ma.fields.String()
-    city = ma.fields.String()
-    lead_org_id = ma.fields.Integer()
-    year = ma.fields.Integer()
-
-
-class MemberIn(ma.Schema):
-    org_id = Id(required=True)
-    role = ma.fields.String(required=True, validate=ma.validate.OneOf(("partner", "enterprise")))
-
-
-class MemberOut(ma.Schema):
-    id = ma.fields.Integer()
-    cluster_id = ma.fields.Integer()
-    org_id = ma.fields.Integer()
-    role = ma.fields.String()
 
 
 class Quantity(ma.fields.Field):
@@ -165,10 +71,6 @@ class VoucherIn(ma.Schema):
     contract_id = Id(required=True)
 
 
-class ReasonIn(ma.Schema):
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
-
-
 class VoucherOut(ma.Schema):
     id = ma.fields.Integer()
     status = ma.fields.String()
@@ -191,3 +93,20 @@ class VoucherListArgs(PageArgs):
 
 
 VoucherPage = page_schema(VoucherOut, "VoucherPage")
+
+
+class ClaimIn(ma.Schema):
+    invoice_amount = Money(required=True)
+    paid_amount = Money(required=True)
+    evidence_ids = ma.fields.List(Id(), load_default=list,
+                                  metadata={"description": "one file at least of each kind: "
+                                                           + ", ".join(EVIDENCE_KINDS)})
+
+
+class VoucherClaimFields(ma.Schema):
+    """What a voucher's redemption claim shows beyond any claim."""
+    voucher_id = ma.fields.Integer()
+    contract_amount = Money()
+    face_value = Money()
+    invoice_amount = Money()
+    paid_amount = Money()

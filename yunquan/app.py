@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, jsonify, send_from_directory
 import marshmallow as ma
+from flask import Flask, jsonify, send_from_directory
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
-from kernel.web import public
+from adapters.access import public
 from yunquan import config, errors, requests
+from yunquan.bootstrap import bootstrap
 from yunquan.db import UowFactory, make_engine
 
 
@@ -46,6 +47,7 @@ class Extension:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    bootstrap()
     app = Flask(__name__)
     app.url_map.converters["int"] = BoundedInt
     app.config.update(config.from_environment())
@@ -86,9 +88,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _blueprints():
     from catalog.api import blp as catalog_blp
+    from claims.api import blp as claims_blp
+    from clusters.api import blp as clusters_blp
     from ledger.api import blp as ledger_blp
+    from parties.api import blp as parties_blp
+    from payouts.api import blp as payouts_blp
+    from schemes.api import blp as schemes_blp
     from vouchers.api import blp as vouchers_blp
-    from vouchers.claims_api import blp as claims_blp
-    from vouchers.payouts_api import blp as payouts_blp
-    from yunquan.admin_api import blp as admin_blp
-    return [admin_blp, catalog_blp, vouchers_blp, claims_blp, payouts_blp, ledger_blp]
+    from yunquan.users_api import blp as users_blp
+    return [parties_blp, users_blp, catalog_blp, schemes_blp, clusters_blp, vouchers_blp, claims_blp, payouts_blp,
+            ledger_blp]

@@ -120,6 +120,26 @@ def ledger_close_period(month, closed_by):
     click.echo(f"period {month} closed")
 
 
+@main.command("daily")
+@click.option("--scheme", "scheme_id", type=int, default=None, help="one scheme only")
+@with_appcontext
+def daily(scheme_id):
+    """The daily job: in every scheme, vouchers past their window expire, publicity that ended is
+    stored as payable, returned claims past their window lapse; freed money promotes the waitlist."""
+    from schemes import service as schemes
+    factory = _ext().uow_factory
+    ids = [scheme_id] if scheme_id else _all_schemes(factory)
+    for sid in ids:  # one transaction per scheme: never one scheme's lock while waiting for another's
+        factory.run(lambda u, sid=sid: schemes.settle(u, scheme_id=sid))
+    click.echo(f"settled {len(ids)} scheme(s)")
+
+
+def _all_schemes(factory) -> list[int]:
+    from schemes import service as schemes
+    with factory.reader() as s:
+        return schemes.scheme_ids(s)
+
+
 @main.group("vouchers")
 def vouchers_group():
     """Cloud vouchers: scheduled jobs."""
@@ -129,15 +149,18 @@ def vouchers_group():
 @click.option("--scheme", "scheme_id", type=int, default=None, help="one scheme only")
 @with_appcontext
 def vouchers_expire(scheme_id):
-    """Expire vouchers past their redemption window, release their money, promote the waitlist."""
-    from vouchers import applications
+    """Expire vouchers past their redemption window, release their money, promote the waitlist
+    (and settle whatever else fell due in those schemes: ``yunquan daily`` does all schemes)."""
+    from kernel import clock
+    from schemes import service as schemes
+    from vouchers import expiry
     factory = _ext().uow_factory
-    if scheme_id:
-        ids = [scheme_id]
-    else:
+    ids = [scheme_id] if scheme_id else _all_schemes(factory)
+    count = 0
+    for sid in ids:
         with factory.reader() as s:
-            ids = applications.cloud_scheme_ids(s)
-    count = sum(factory.run(lambda u, sid=sid: applications.expire(u, scheme_id=sid)) for sid in ids)
+            count += expiry.count_due(s, sid, clock.today())
+        factory.run(lambda u, sid=sid: schemes.settle(u, scheme_id=sid))
     click.echo(f"expired {count} voucher(s)")
 
 

@@ -11,9 +11,9 @@ import time
 from typing import Any, Callable
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
-from flask import g, has_request_context
 from sqlmodel import Session
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
@@ -77,6 +77,12 @@ class UnitOfWork:
         self.committed = True
         if has_request_context():
             g.yq_committed = True  # an Idempotency-Key replay must not run this request's work again
+
+    def checkpoint(self) -> None:
+        """Commit what is done so far and go on in a new transaction: for work that stands on its
+        own whatever becomes of the step that follows (``schemes.service.lock`` settling what fell
+        due). Unlike ``commit`` it does not mark the request's own work as done."""
+        self.session.commit()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -12,11 +12,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
-from catalog import organisations
 from catalog.demo_data import load_demo_catalogue
+from parties import service as organisations
+from parties.models import Organisation
+from parties.rules import uscc_check_digit
 from vouchers.demo_data import load_demo_vouchers
-from catalog.models import Organisation
-from catalog.rules import uscc_check_digit
 from yunquan import users
 from yunquan.models import ApiToken, User
 

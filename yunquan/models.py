@@ -6,7 +6,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from kernel.tables import Field, SQLModel, stamp_field
+from adapters.tables import Field, SQLModel, stamp_field
 
 
 class User(SQLModel, table=True):

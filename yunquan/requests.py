@@ -8,9 +8,9 @@ import json
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
 
+from adapters.tables import utc
 from kernel import clock
 from kernel.errors import Conflict, DomainError, Unauthenticated
-from kernel.tables import utc
 from yunquan.models import IdempotentRequest
 from yunquan.users import principal_for_token
 

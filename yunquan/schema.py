@@ -4,16 +4,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.config import Config
 from sqlmodel import SQLModel
+
+from alembic import command
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "alembic"
 
 
 def metadata() -> sa.MetaData:
     import catalog.models  # noqa: F401
+    import claims.models  # noqa: F401
+    import clusters.models  # noqa: F401
     import ledger.models  # noqa: F401
+    import parties.models  # noqa: F401
+    import payouts.models  # noqa: F401
+    import schemes.models  # noqa: F401
     import vouchers.models  # noqa: F401
     import yunquan.models  # noqa: F401
     return SQLModel.metadata

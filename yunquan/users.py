@@ -6,9 +6,9 @@ import secrets
 
 from sqlmodel import select
 
-from catalog.models import Organisation
+from adapters.access import ROLES, Principal
 from kernel.errors import Conflict, ValidationError
-from kernel.web import ROLES, Principal
+from parties.models import Organisation
 from yunquan.models import ApiToken, User
 
 # Which kind of organisation each role belongs to; None: no organisation.

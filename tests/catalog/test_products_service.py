@@ -8,7 +8,11 @@ import pytest
 
 from catalog import products
 from catalog.errors import (
-    InvalidProductState, ProductNotApproved, ProductNotFound, ProductNotValidOnDate, SelfApproval,
+    InvalidProductState,
+    ProductNotApproved,
+    ProductNotFound,
+    ProductNotValidOnDate,
+    SelfApproval,
 )
 from catalog.rules import RatioStandard
 from kernel.errors import ValidationError

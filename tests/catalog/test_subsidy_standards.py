@@ -8,8 +8,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.rules import (
-    Band, LineSubsidy, PerUnitStandard, RatioStandard, TieredStandard, describe_standard, line_subsidy, parse_standard,
-    parse_standard_text, standard_to_dict,
+    Band,
+    LineSubsidy,
+    PerUnitStandard,
+    RatioStandard,
+    TieredStandard,
+    describe_standard,
+    line_subsidy,
+    parse_standard,
+    parse_standard_text,
+    standard_to_dict,
 )
 from kernel.errors import ValidationError
 

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from claims import rules as claim_rules
 from kernel.money import from_fen
-from ledger import statement
-from ledger.errors import StatementHeaderInvalid, StatementLineInvalid
+from payouts import statement
+from payouts.errors import StatementHeaderInvalid, StatementLineInvalid
 from vouchers import rules
 from vouchers.errors import ClaimUnderpaid, NothingToClaim
 
@@ -85,12 +86,12 @@ def test_underpaid_is_decided_exactly_in_fen(a, p):
 # --- publicity ---------------------------------------------------------------------------------
 
 def test_publicity_skips_weekends_and_holidays():
-    pub = rules.publicity(dt.date(2026, 4, 29), 5, ("2026-05-01", "2026-05-04", "2026-05-05", "2026-05-06"))
+    pub = claim_rules.publicity(dt.date(2026, 4, 29), 5, ("2026-05-01", "2026-05-04", "2026-05-05", "2026-05-06"))
     assert (pub.ends_on, pub.payable_from) == (dt.date(2026, 5, 12), dt.date(2026, 5, 13))
 
 
 def test_zero_publicity_days_make_the_claim_payable_on_approval():
-    pub = rules.publicity(dt.date(2026, 3, 6), 0)
+    pub = claim_rules.publicity(dt.date(2026, 3, 6), 0)
     assert pub.ends_on == pub.payable_from == dt.date(2026, 3, 6)
 
 
@@ -99,7 +100,7 @@ def test_zero_publicity_days_make_the_claim_payable_on_approval():
        holidays=st.sets(st.dates(dt.date(2025, 1, 1), dt.date(2028, 3, 31)), max_size=30))
 def test_publicity_lasts_exactly_the_working_days_after_approval(start, days, holidays):
     off = tuple(d.isoformat() for d in holidays)
-    pub = rules.publicity(start, days, off)
+    pub = claim_rules.publicity(start, days, off)
     between = [start + dt.timedelta(n) for n in range(1, (pub.ends_on - start).days + 1)]
     working = [d for d in between if d.weekday() < 5 and d.isoformat() not in off]
     assert len(working) == days and working[-1] == pub.ends_on
@@ -107,9 +108,9 @@ def test_publicity_lasts_exactly_the_working_days_after_approval(start, days, ho
 
 
 def test_the_deployment_holiday_list_is_read_strictly():
-    assert rules.holiday_list(" 2026-05-01,2026-05-04 ,,") == ("2026-05-01", "2026-05-04")
+    assert claim_rules.holiday_list(" 2026-05-01,2026-05-04 ,,") == ("2026-05-01", "2026-05-04")
     with pytest.raises(ValueError):
-        rules.holiday_list("2026-05-01,五一")
+        claim_rules.holiday_list("2026-05-01,五一")
 
 
 # --- statements ------------------------------------------------------------------------------

@@ -150,9 +150,9 @@ def test_review_actions_need_a_reviewer_and_the_right_state(pilot, scheme, vouch
 def test_the_submitter_can_never_approve_the_claim(pilot, scheme, voucher, uow_factory):
     """A user cannot hold the enterprise and reviewer roles (different organisations), so the rule
     is exercised on the service: the one user who submitted is refused, whatever roles they hold."""
-    from vouchers import claims
-    from vouchers.applications import Actor
-    from vouchers.errors import SelfApproval
+    from claims import service as claims
+    from kernel.errors import SelfApproval
+    from parties.actors import Actor
     claim = pilot.claim(ENT, voucher["id"], "190000.00").json
     with uow_factory() as u:
         submitter = claims.get(u.session, claim["id"]).submitted_by
@@ -195,13 +195,20 @@ def test_the_public_list_shows_names_and_amounts_and_nothing_private(pilot, sche
     assert pilot.ok("GET", f"/publicity?scheme_id={scheme['id'] + 1}", None)["items"] == []
 
 
-def test_publicity_ended_is_a_stored_status_not_only_a_display(pilot, scheme, voucher, frozen_clock, uow_factory):
-    from vouchers import claims
+def test_publicity_ended_reads_payable_at_once_and_is_stored_by_the_daily_job_not_by_a_read(
+        pilot, scheme, voucher, frozen_clock, uow_factory):
+    from claims import service as claims
+    from schemes import service as schemes
     claim = pilot.claim(ENT, voucher["id"], "190000.00").json
     pilot.ok("POST", f"/claims/{claim['id']}/approve", pilot.reviewer)
     frozen_clock("2026-03-10T09:00:00+08:00")
     with uow_factory() as u:
         assert claims.get(u.session, claim["id"]).status == "publicity"  # nobody has looked yet
     assert [c["status"] for c in pilot.ok("GET", "/claims", pilot.auditor)["items"]] == ["payable"]
+    assert pilot.get_claim(claim["id"])["status"] == "payable"
+    with uow_factory() as u:
+        assert claims.get(u.session, claim["id"]).status == "publicity"  # a read never writes
+    with uow_factory() as u:
+        schemes.settle(u, scheme_id=scheme["id"])  # the daily job (or the next write to the scheme)
     with uow_factory() as u:
         assert claims.get(u.session, claim["id"]).status == "payable"

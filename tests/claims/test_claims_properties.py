@@ -15,20 +15,33 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
 )
 
 from catalog import products
+from claims import evidence
+from claims import service as claims
+from claims.models import Claim
 from kernel import clock
 from kernel.errors import DomainError
 from ledger import service as ledger
 from ledger.models import LedgerReservation
+from parties.actors import Actor
+from payouts import batches as payouts
+from payouts import reconciliation
+from payouts.models import PayoutBatch, PayoutLine
+from schemes import budget
+from schemes import service as schemes
 from tests.conftest import _wipe
 from tests.support.pilot import JPEG, PDF, PNG
 from tests.support.world import World
-from vouchers import applications, budget, claims, contracts, evidence, payouts, reconciliation, schemes
-from vouchers.applications import Actor
-from vouchers.models import Claim, PayoutBatch, PayoutLine, Voucher
+from vouchers import applications, contracts, redemption
+from vouchers.models import Voucher, VoucherClaim
 from yunquan.db import UowFactory
 
 ENTERPRISES = 5
@@ -134,7 +147,8 @@ def run(engine, tmp_path) -> Counter:
         def _claimable(self):
             return self._ids(sa.select(Voucher.id).where(sa.or_(
                 Voucher.status == "issued",
-                Voucher.id.in_(sa.select(Claim.voucher_id).where(Claim.status == "returned")))).order_by(Voucher.id))
+                Voucher.id.in_(sa.select(VoucherClaim.voucher_id).join(Claim, Claim.id == VoucherClaim.claim_id)
+                               .where(Claim.status == "returned")))).order_by(Voucher.id))
 
         def _claims(self, status):
             return self._ids(sa.select(Claim.id).where(Claim.status == status).order_by(Claim.id))
@@ -157,7 +171,7 @@ def run(engine, tmp_path) -> Counter:
             i = self.vouchers.index(vid)
             paid = CONTRACT * percent // 100 + cents
             ids = self._evidence(i)
-            self._try("submit", lambda u: claims.submit(u, actor=self.ents[i], voucher_id=vid,
+            self._try("submit", lambda u: redemption.submit(u, actor=self.ents[i], voucher_id=vid,
                                                         invoice_amount=paid, paid_amount=paid, evidence_ids=ids))
 
         @precondition(lambda self: self._claims("submitted"))

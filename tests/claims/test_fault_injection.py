@@ -12,10 +12,12 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from claims import service as claims
 from ledger import service as ledger_service
+from parties.actors import Actor
+from payouts import batches as payouts
+from payouts import reconciliation
 from tests.support.pilot import statement
-from vouchers import claims, payouts, reconciliation
-from vouchers.applications import Actor
 from yunquan.schema import metadata
 
 SKIP_TABLES = {"idempotent_request", "api_token"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 import io
 
-
 from tests.claims.conftest import ENTERPRISES, budget_of
+
 
 def test_a_batch_takes_every_payable_claim_of_the_scheme_and_freezes_the_payees(pilot, scheme, payable):
     r = pilot.build_batch(scheme["id"])

@@ -11,11 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
+from claims.models import Claim
 from kernel.errors import DomainError
 from ledger import service as ledger
+from payouts import batches as payouts
+from payouts import reconciliation
+from payouts.models import PayoutLine
+from schemes import budget
 from tests.support.pilot import statement
-from vouchers import budget, payouts, reconciliation
-from vouchers.models import Claim, PayoutLine
 from yunquan.db import UowFactory, make_engine
 
 THREADS = 6
@@ -75,8 +78,8 @@ def test_the_same_statement_imported_at_once_pays_each_claim_once(pilot, scheme,
 
 
 def test_reviewers_approving_one_claim_at_once_consume_its_reservation_once(pilot, scheme, voucher, factory, world):
-    from vouchers import claims
-    from vouchers.applications import Actor
+    from claims import service as claims
+    from parties.actors import Actor
     claim = pilot.claim("南海陶瓷", voucher["id"], "190000.00").json
     reviewers = [Actor(world.user("reviewer", pilot.authority)[0], pilot.authority.id, "广州", True)
                  for _ in range(THREADS)]

@@ -6,9 +6,9 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from claims.models import Claim
 from tests.claims.conftest import budget_of
-from tests.support.pilot import PDF, JPEG, PNG
-from vouchers.models import Claim
+from tests.support.pilot import JPEG, PDF, PNG
 
 
 def test_the_same_document_uploaded_again_cannot_back_a_second_claim(pilot, scheme, voucher):
@@ -81,7 +81,7 @@ def test_names_that_would_run_as_spreadsheet_formulas_are_refused(client, world)
 
 
 def test_the_bank_file_never_starts_a_cell_with_a_formula():
-    from vouchers.payouts import spreadsheet_safe
+    from payouts.batches import spreadsheet_safe
     assert spreadsheet_safe("=1+1") == "'=1+1" and spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
     assert spreadsheet_safe("佛山市南海陶瓷有限公司") == "佛山市南海陶瓷有限公司"
     assert spreadsheet_safe("6222000011112222") == "6222000011112222"

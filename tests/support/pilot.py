@@ -91,6 +91,15 @@ class Pilot:
     def budget(self, scheme_id: int) -> dict:
         return self.ok("GET", f"/schemes/{scheme_id}/budget", self.auditor)
 
+    def daily(self) -> None:
+        """The daily job (``yunquan daily``) over every scheme, on the app's database."""
+        from schemes import service as schemes
+        factory = self.client.application.extensions["yunquan"].uow_factory
+        with factory.reader() as s:
+            ids = schemes.scheme_ids(s)
+        for sid in ids:
+            factory.run(lambda u, sid=sid: schemes.settle(u, scheme_id=sid))
+
     def verify(self) -> dict:
         return self.ok("GET", "/ledger/verify", self.auditor)
 

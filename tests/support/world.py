@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from catalog import organisations
-from catalog.rules import uscc_check_digit
+from parties import service as organisations
+from parties.rules import uscc_check_digit
 from yunquan import users
 
 _counter = itertools.count(1)

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 from catalog import products
 from kernel.errors import DomainError
 from ledger import service as ledger
+from schemes import budget
+from schemes import service as schemes
 from tests.conftest import _wipe
-from vouchers import applications, budget, contracts, schemes
+from vouchers import applications, contracts
 
 step = st.one_of(
     st.tuples(st.just("apply"), st.integers(1, 40)),       # quantity of 1,000.00 gateways at 300.00 each

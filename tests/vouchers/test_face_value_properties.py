@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.rules import Band, PerUnitStandard, RatioStandard, TieredStandard, line_subsidy, standard_to_dict
+from claims import rules as claim_rules
 from kernel.money import FEN
+from schemes import rules as scheme_rules
 from vouchers import rules
 
 money = st.integers(min_value=1, max_value=50_000_000).map(lambda fen: (Decimal(fen) / 100).quantize(FEN))
@@ -42,7 +44,7 @@ def lines(draw):
 @settings(max_examples=300, deadline=None)
 @given(lines=lines(), city=st.sampled_from(["佛山", "阳江", "广州", "梅州"]), ent_left=money, prov_left=money)
 def test_face_value_never_exceeds_any_cap_and_is_whole_fen(lines, city, ent_left, prov_left):
-    s = rules.Settings()
+    s = scheme_rules.Settings()
     fv = rules.face_value(lines, city=city, settings=s, enterprise_cap_left=ent_left, provider_quota_left=prov_left)
     share_cap = (s.max_share(city) * fv.contract_amount).quantize(FEN, rounding="ROUND_DOWN")
     assert Decimal(0) <= fv.face_value <= min(fv.sum_of_lines, share_cap, ent_left, prov_left)
@@ -57,7 +59,7 @@ def test_face_value_never_exceeds_any_cap_and_is_whole_fen(lines, city, ent_left
 
 @given(lines=lines(), used=money)
 def test_an_exhausted_enterprise_cap_gives_nothing(lines, used):
-    s = rules.Settings()
+    s = scheme_rules.Settings()
     fv = rules.face_value(lines, city="佛山", settings=s, enterprise_cap_left=Decimal("-1.00") * used,
                           provider_quota_left=Decimal("100.00"))
     assert fv.face_value == Decimal("0.00")
@@ -71,7 +73,7 @@ def test_the_worked_example_to_the_fen():
         amount = (Decimal(q) * Decimal(u)).quantize(FEN)
         priced.append(rules.PricedLine(no, no, no, "x", Decimal(q), Decimal(u), amount, standard_to_dict(std),
                                        line_subsidy(std, quantity=Decimal(q), amount=amount)))
-    fv = rules.face_value(priced, city="佛山", settings=rules.Settings(), enterprise_cap_left=Decimal("1000000.00"),
+    fv = rules.face_value(priced, city="佛山", settings=scheme_rules.Settings(), enterprise_cap_left=Decimal("1000000.00"),
                           provider_quota_left=Decimal("8000000.00"))
     assert (fv.contract_amount, fv.sum_of_lines, fv.share_cap, fv.face_value) == (
         Decimal("200000.00"), Decimal("55000.00"), Decimal("60000.00"), Decimal("55000.00"))
@@ -81,16 +83,17 @@ def test_the_worked_example_to_the_fen():
 def test_working_days_skip_weekends_and_holidays():
     import datetime as dt
     friday = dt.date(2026, 9, 25)
-    assert rules.add_working_days(friday, 5) == dt.date(2026, 10, 2)
-    assert rules.add_working_days(friday, 5, holidays=["2026-10-01", "2026-10-02"]) == dt.date(2026, 10, 6)
-    assert rules.add_working_days(friday, 0) == friday
+    assert claim_rules.add_working_days(friday, 5) == dt.date(2026, 10, 2)
+    assert claim_rules.add_working_days(friday, 5, holidays=["2026-10-01", "2026-10-02"]) == dt.date(2026, 10, 6)
+    assert claim_rules.add_working_days(friday, 0) == friday
 
 
 def test_settings_reject_what_policy_forbids():
     import pytest
+
     from kernel.errors import ValidationError
     for bad in ({"max_share_prd": "0"}, {"enterprise_cap": "-1.00"}, {"publicity_working_days": -1},
                 {"holidays": ["2026-13-01"]}, {"covered_cities": []}, {"nonsense": 1}):
         with pytest.raises(ValidationError):
-            rules.parse_settings(bad)
-    assert rules.parse_settings({"covered_cities": ["佛山市"]}).covered_cities == ("佛山",)
+            scheme_rules.parse_settings(bad)
+    assert scheme_rules.parse_settings({"covered_cities": ["佛山市"]}).covered_cities == ("佛山",)

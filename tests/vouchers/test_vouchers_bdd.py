@@ -83,6 +83,7 @@ def enterprise(pilot, name, city):
 @given(parsers.parse('"{name}" 是 "{city}" 的企业，成立于 "{founded}"，上年营收 "{revenue}" 元'))
 def enterprise_with_facts(pilot, ctx, name, city, founded, revenue):
     import datetime as dt
+
     from kernel.money import parse_money
     org = pilot.enterprise(name, city=city, founded_on=dt.date.fromisoformat(founded),
                            prior_year_revenue=parse_money(revenue))
@@ -130,8 +131,14 @@ def approve(pilot, ctx, name):
 
 
 @when(parsers.parse('时间来到 "{day}"'))
-def time_passes(frozen_clock, day):
+def time_passes(frozen_clock, uow_factory, day):
+    """The calendar moves on, and the daily job runs as it does every night (a read never writes)."""
+    from schemes import service as schemes
     frozen_clock(f"{day}T09:00:00+08:00")
+    with uow_factory.reader() as s:
+        ids = schemes.scheme_ids(s)
+    for sid in ids:
+        uow_factory.run(lambda u, sid=sid: schemes.settle(u, scheme_id=sid))
 
 
 # --- then ----------------------------------------------------------------------------------

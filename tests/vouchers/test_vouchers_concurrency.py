@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from catalog import products
 from kernel.money import from_fen
 from ledger import service as ledger
-from vouchers import applications, budget, contracts, schemes
+from schemes import budget
+from schemes import service as schemes
+from vouchers import applications, contracts
 from vouchers.models import Voucher
 from yunquan.db import UowFactory, make_engine
 
@@ -93,8 +95,8 @@ def test_two_reviewers_racing_cannot_issue_a_rejected_voucher(db, world, frozen_
     import pytest
     if db.dialect.name != "postgresql":
         pytest.skip("on SQLite BEGIN IMMEDIATE serialises whole transactions; the race needs row locks")
+    from kernel.errors import InvalidState
     from tests.support.pilot import WORKED_LINES, Pilot
-    from vouchers.errors import InvalidState
     frozen_clock("2026-03-02T10:00:00+08:00")
     p = Pilot(client, world)
     p.worked_products()

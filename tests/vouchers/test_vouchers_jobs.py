@@ -51,11 +51,11 @@ def test_a_crash_after_the_voucher_row_leaves_no_voucher_and_no_journal(pilot, d
 def test_a_crash_in_rejection_keeps_the_voucher_reserved_and_the_money_held(pilot, db, monkeypatch):
     s = pilot.scheme()
     v = pilot.apply("南海陶瓷", s["id"], pilot.contract("南海陶瓷", WORKED_LINES)["id"]).json
-    from vouchers import applications
+    from schemes import service as schemes
 
     def crash(*args, **kwargs):
         raise RuntimeError("crash after the release journal, before the waitlist")
-    monkeypatch.setattr(applications, "promote_waitlist", crash)
+    monkeypatch.setattr(schemes, "money_freed", crash)
     r = pilot.call("POST", f"/vouchers/{v['id']}/reject", pilot.reviewer, json={"reason": "x"})
     assert r.status_code == 500
     assert pilot.ok("GET", f"/vouchers/{v['id']}", pilot.auditor)["status"] == "reserved"

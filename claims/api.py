@@ -1,27 +1,57 @@
-"""HTTP endpoints of evidence, claims and the publicity list. No business logic here."""
+"""HTTP endpoints of evidence, claims of every kind, their review and the publicity list. No
+business logic here. Opening a claim is each kind's own endpoint (a voucher's redemption:
+``POST /vouchers/{id}/claims``)."""
 from __future__ import annotations
 
 from flask import current_app, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from kernel import clock
-from kernel.paging import decode_cursor, page
-from kernel.web import authenticated, current_principal, public, reader, require_org, roles, transact
-from vouchers import claims, evidence, rules
-from vouchers.api import current_actor
-from vouchers.claims_schemas import (
-    ClaimIn, ClaimListArgs, ClaimOut, ClaimPage, EvidenceFile, EvidenceForm, EvidenceOut, PublicityArgs,
-    PublicityPage, ReasonIn,
+from adapters.access import authenticated, current_principal, public, reader, require_org, roles, transact
+from adapters.paging import decode_cursor, page
+from claims import evidence, rules
+from claims import service as claims
+from claims.schemas import (
+    ClaimListArgs,
+    ClaimOut,
+    ClaimPage,
+    EvidenceFile,
+    EvidenceForm,
+    EvidenceOut,
+    PublicityArgs,
+    PublicityPage,
+    ReasonIn,
 )
+from kernel import clock
+from parties.actors import Actor
 
 blp = Blueprint("claims", __name__, description="Evidence, claims (兑付) and the publicity list (公示名单)")
 
 
-def _policy() -> claims.PublicityPolicy:
+def current_actor() -> Actor:
+    return Actor.of(current_principal())
+
+
+def publicity_policy() -> claims.PublicityPolicy:
     cfg = current_app.config
     return claims.PublicityPolicy(days_override=cfg.get("PUBLICITY_DAYS_OVERRIDE"),
                                   holidays=rules.holiday_list(cfg.get("HOLIDAYS") or ""))
+
+
+def claim_views(session, rows, *, as_of_today: bool = True) -> list[dict]:
+    """Claims as the API shows them, with their kind's own fields. A read shows the status a claim
+    has today (``as_of_today``); a write answers with the status its step gave the claim (an
+    approval answers ``publicity`` even when publicity is over at once)."""
+    today, extra = clock.today(), claims.details(session, rows)
+    return [{**{c.name: getattr(row, c.name) for c in row.__table__.columns},
+             "status": claims.effective_status(row, today) if as_of_today else row.status,
+             "details": extra.get(row.id, {})} for row in rows]
+
+
+def claim_view(claim) -> dict:
+    """The response to a write: the claim as the step left it."""
+    with reader() as s:
+        return claim_views(s, [claim], as_of_today=False)[0]
 
 
 @blp.route("/evidence")
@@ -58,27 +88,6 @@ class EvidenceDownload(MethodView):
         return resp
 
 
-@blp.route("/vouchers/<int:voucher_id>/claims")
-class VoucherClaims(MethodView):
-    @roles("enterprise")
-    @blp.arguments(ClaimIn)
-    @blp.response(201, ClaimOut)
-    def post(self, data, voucher_id):
-        """Redeem the voucher (or correct its returned claim)."""
-        actor = current_actor()
-        return transact(lambda u: claims.submit(u, actor=actor, voucher_id=voucher_id,
-                                                invoice_amount=data["invoice_amount"],
-                                                paid_amount=data["paid_amount"], evidence_ids=data["evidence_ids"]))
-
-
-def _settle_due(claim_id: int | None = None) -> None:
-    """Publicity that has ended is ended in the database before anyone reads the claim."""
-    with reader() as s:
-        due = claims.publicity_due(s, today=clock.today(), claim_id=claim_id)
-    if due:
-        transact(lambda u: claims.settle_publicity(u, claim_id=claim_id))
-
-
 @blp.route("/claims")
 class Claims(MethodView):
     @authenticated
@@ -86,11 +95,13 @@ class Claims(MethodView):
     @blp.response(200, ClaimPage)
     def get(self, args):
         actor = current_actor()
-        _settle_due()
         with reader() as s:
             rows = claims.list_page(s, actor=actor, scheme_id=args["scheme_id"], status=args["status"],
-                                    after=decode_cursor(args["cursor"]), limit=args["limit"] + 1)
-            return page(rows, args["limit"], lambda r: r)
+                                    today=clock.today(), after=decode_cursor(args["cursor"]),
+                                    limit=args["limit"] + 1)
+            listed = page(rows, args["limit"])
+            listed["items"] = claim_views(s, listed["items"])
+            return listed
 
 
 @blp.route("/claims/<int:claim_id>")
@@ -100,23 +111,9 @@ class ClaimById(MethodView):
     def get(self, claim_id):
         actor = current_actor()
         with reader() as s:
-            claims.check_reader(claims.get(s, claim_id), actor)
-        _settle_due(claim_id)
-        with reader() as s:
-            return claims.get(s, claim_id)
-
-
-@blp.route("/claims/<int:claim_id>/resubmit")
-class ClaimResubmit(MethodView):
-    @roles("enterprise")
-    @blp.arguments(ClaimIn)
-    @blp.response(200, ClaimOut)
-    def post(self, data, claim_id):
-        """Correct a returned claim and send it back to review."""
-        actor = current_actor()
-        return transact(lambda u: claims.resubmit(u, actor=actor, claim_id=claim_id,
-                                                  invoice_amount=data["invoice_amount"],
-                                                  paid_amount=data["paid_amount"], evidence_ids=data["evidence_ids"]))
+            claim = claims.get(s, claim_id)
+            claims.check_reader(claim, actor)
+            return claim_views(s, [claim])[0]
 
 
 @blp.route("/claims/<int:claim_id>/approve")
@@ -124,8 +121,8 @@ class ClaimApprove(MethodView):
     @roles("reviewer")
     @blp.response(200, ClaimOut)
     def post(self, claim_id):
-        actor, policy = current_actor(), _policy()
-        return transact(lambda u: claims.approve(u, actor=actor, claim_id=claim_id, policy=policy))
+        actor, policy = current_actor(), publicity_policy()
+        return claim_view(transact(lambda u: claims.approve(u, actor=actor, claim_id=claim_id, policy=policy)))
 
 
 @blp.route("/claims/<int:claim_id>/return")
@@ -135,7 +132,8 @@ class ClaimReturn(MethodView):
     @blp.response(200, ClaimOut)
     def post(self, data, claim_id):
         actor = current_actor()
-        return transact(lambda u: claims.return_for_rework(u, actor=actor, claim_id=claim_id, reason=data["reason"]))
+        return claim_view(transact(lambda u: claims.return_for_rework(u, actor=actor, claim_id=claim_id,
+                                                                      reason=data["reason"])))
 
 
 @blp.route("/claims/<int:claim_id>/object")
@@ -146,7 +144,8 @@ class ClaimObject(MethodView):
     def post(self, data, claim_id):
         """Lodge an objection during publicity: the claim goes back to review."""
         actor = current_actor()
-        return transact(lambda u: claims.object_to(u, actor=actor, claim_id=claim_id, reason=data["reason"]))
+        return claim_view(transact(lambda u: claims.object_to(u, actor=actor, claim_id=claim_id,
+                                                              reason=data["reason"])))
 
 
 @blp.route("/publicity")
@@ -159,5 +158,4 @@ class Publicity(MethodView):
         with reader() as s:
             rows = claims.publicity_page(s, today=clock.today(), scheme_id=args["scheme_id"],
                                          after=decode_cursor(args["cursor"]), limit=args["limit"] + 1)
-        return page(rows, args["limit"], lambda r: r,
-                    key=lambda r: r["id"])
+        return page(rows, args["limit"], key=lambda r: r["id"])

@@ -6,10 +6,10 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import select
 
-from catalog import rules
-from catalog.errors import DuplicateOrganisation, OrganisationNotFound
-from catalog.models import Organisation
 from kernel.errors import ValidationError
+from parties import rules
+from parties.errors import DuplicateOrganisation, OrganisationNotFound
+from parties.models import Organisation
 
 
 def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.date | None = None,

@@ -5,12 +5,11 @@ from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from kernel.paging import decode_cursor, page
-from kernel.web import current_principal, reader, roles, transact
-from vouchers import payouts, reconciliation
-from vouchers.claims_schemas import (
-    BatchIn, BatchListArgs, BatchOut, BatchPage, ReconOut, StatementFile,
-)
+from adapters.access import current_principal, reader, roles, transact
+from adapters.paging import decode_cursor, page
+from payouts import batches as payouts
+from payouts import reconciliation
+from payouts.schemas import BatchIn, BatchListArgs, BatchOut, BatchPage, ReconOut, StatementFile
 
 blp = Blueprint("payouts", __name__, description="Payout batches (maker-checker), bank files, reconciliation")
 

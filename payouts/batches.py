@@ -21,16 +21,23 @@ from typing import Iterator
 import sqlalchemy as sa
 from sqlmodel import select
 
-from catalog.models import Organisation
+from adapters.tables import fetch
+from claims import service as claims
+from claims.models import Claim
 from kernel import clock
 from kernel.money import format_fen
-from kernel.tables import fetch, one_of
-from ledger import service as ledger
-from vouchers import budget, claims, schemes
-from vouchers.errors import (
-    BatchBuildRace, BatchNotApproved, BatchNotDraft, BatchNotFound, NothingToPay, SelfApproval,
+from parties.models import Organisation
+from payouts.errors import (
+    BatchBuildRace,
+    BatchNotApproved,
+    BatchNotDraft,
+    BatchNotFound,
+    NothingToPay,
+    SelfApproval,
 )
-from vouchers.models import Claim, PayoutBatch, PayoutLine
+from payouts.models import PayoutBatch, PayoutLine
+from schemes import budget
+from schemes import service as schemes
 
 C, L, O = Claim.__table__, PayoutLine.__table__, Organisation.__table__
 BANK_FILE_HEADER = ("reference", "payee_name", "payee_account", "amount")
@@ -57,9 +64,8 @@ def get(session, batch_id: int, *, lock: bool = False) -> PayoutBatch:
 
 def build(uow, *, actor_id: int, scheme_id: int) -> PayoutBatch:
     s = uow.session
-    scheme = schemes.get(s, scheme_id, lock=True)
-    claims.end_publicity(uow, today=clock.today(), scheme_id=scheme.id)
-    payable = sa.and_(C.c.scheme_id == scheme.id, C.c.status == "payable")
+    scheme = schemes.lock(uow, scheme_id)  # publicity that ended is stored as payable first
+    payable = claims.payable_in(scheme.id)
     skipped = [{"claim_id": r.id, "payee_org_id": r.payee_org_id, "code": SKIP_NO_BANK_ACCOUNT}
                for r in s.execute(sa.select(C.c.id, C.c.payee_org_id).join(O, O.c.id == C.c.payee_org_id)
                                   .where(payable, sa.not_(_has_account())).order_by(C.c.id))]
@@ -79,11 +85,7 @@ def build(uow, *, actor_id: int, scheme_id: int) -> PayoutBatch:
     # for the next batch instead of turning in_batch without a line. Ids, not a join on the new lines:
     # the planner has no statistics for rows inserted a moment ago.
     line_claims = [cid for (cid,) in s.execute(sa.select(L.c.claim_id).where(L.c.batch_id == batch.id))]
-    marked = 0
-    for i in range(0, len(line_claims), 5000):
-        chunk = line_claims[i:i + 5000]
-        marked += s.execute(sa.update(C).where(C.c.status == "payable", one_of(s, C.c.id, chunk))
-                            .values(status="in_batch")).rowcount
+    marked = claims.mark_in_batch(uow, line_claims)
     if marked != count:
         raise BatchBuildRace("claims changed while the batch was built; build it again",
                              details={"lines": int(count), "claims_marked": marked})
@@ -100,7 +102,7 @@ def approve(uow, *, actor_id: int, batch_id: int) -> PayoutBatch:
     """The checker's approval: payable → in transit for the batch total, one journal."""
     s = uow.session
     batch = get(s, batch_id)
-    scheme = schemes.get(s, batch.scheme_id, lock=True)
+    scheme = schemes.lock(uow, batch.scheme_id)
     batch = get(s, batch_id, lock=True)
     if batch.created_by == actor_id:
         raise SelfApproval("the finance maker who built a batch cannot approve it")
@@ -111,10 +113,9 @@ def approve(uow, *, actor_id: int, batch_id: int) -> PayoutBatch:
     batch.status, batch.approved_by, batch.approved_at = "approved", actor_id, clock.now()
     s.add(batch)
     s.flush()
-    ledger.post(uow, key=f"batch:{batch.id}:approve", kind="payout", effective_date=clock.today(),
-                ref=f"batch:{batch.id}", memo=f"payout batch {batch.id}: {batch.line_count} payments",
-                legs=[(budget.account(scheme.id, "payable"), -batch.total),
-                      (budget.account(scheme.id, "in_transit"), batch.total)])
+    budget.pay_out(uow, scheme_id=scheme.id, amount=batch.total, key=f"batch:{batch.id}:approve",
+                   ref=f"batch:{batch.id}", on=clock.today(),
+                   memo=f"payout batch {batch.id}: {batch.line_count} payments")
     uow.commit()
     return batch
 
@@ -123,13 +124,12 @@ def cancel(uow, *, actor_id: int, batch_id: int) -> PayoutBatch:
     """Drop a draft: its claims are payable again. Nothing was moved, so nothing is posted."""
     s = uow.session
     batch = get(s, batch_id)
-    schemes.get(s, batch.scheme_id, lock=True)
+    schemes.lock(uow, batch.scheme_id)
     batch = get(s, batch_id, lock=True)
     if batch.status != "draft":
         raise BatchNotDraft(f"only a draft batch can be cancelled; this one is {batch.status}",
                             details={"status": batch.status})
-    s.execute(sa.update(C).where(C.c.status == "in_batch", C.c.id.in_(
-        sa.select(L.c.claim_id).where(L.c.batch_id == batch.id))).values(status="payable"))
+    claims.release_from_batch(uow, sa.select(L.c.claim_id).where(L.c.batch_id == batch.id))
     s.execute(sa.update(L).where(L.c.batch_id == batch.id).values(status="cancelled"))
     batch.status = "cancelled"
     s.add(batch)

@@ -70,4 +70,19 @@ def fetch(session, model, row_id: int, *, lock: bool = False, missing: type | No
     return row
 
 
-__all__ = ["SQLModel", "Field", "fen_field", "stamp_field", "utc", "rfc3339", "fetch", "locked", "one_of"]
+def party_page(session, model, *, actor, after: int, limit: int, where=(), **equal) -> list:
+    """A page of ``model`` rows (which have ``enterprise_id`` and ``provider_id``) after id ``after``:
+    staff see all, an organisation what it is a party to; filtered by the non-empty ``equal`` values
+    and any further conditions in ``where``."""
+    from sqlmodel import select
+    q = select(model).where(model.id > after, *where).order_by(model.id).limit(limit)
+    if not actor.is_staff:
+        q = q.where(sa.or_(model.enterprise_id == actor.org_id, model.provider_id == actor.org_id))
+    for column, value in equal.items():
+        if value:
+            q = q.where(getattr(model, column) == value)
+    return list(session.exec(q))
+
+
+__all__ = ["SQLModel", "Field", "fen_field", "stamp_field", "utc", "rfc3339", "fetch", "locked", "one_of",
+           "party_page"]

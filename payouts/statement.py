@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from kernel.money import parse_money
-from ledger.errors import StatementHeaderInvalid, StatementLineInvalid
+from payouts.errors import StatementHeaderInvalid, StatementLineInvalid
 
 COLUMNS = ("bank_txn_id", "value_date", "reference", "payee_account", "amount")
 MAX_TEXT = 64

@@ -4,11 +4,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import select
 
-from catalog import organisations
-from catalog.rules import normalise_city
-from kernel.errors import Conflict, NotFound, ValidationError
-from vouchers.errors import LeadLimitExceeded
-from vouchers.models import Cluster, ClusterMember
+from clusters.errors import ClusterNotFound, DuplicateMember, LeadLimitExceeded
+from clusters.models import Cluster, ClusterMember
+from kernel.errors import ValidationError
+from parties import service as organisations
+from parties.models import Organisation
+from parties.rules import normalise_city
 
 MEMBER_ROLES = ("partner", "enterprise")
 
@@ -47,7 +48,7 @@ def add_member(uow, *, cluster_id: int, org_id: int, role: str) -> ClusterMember
         raise ValidationError(f"role must be one of {', '.join(MEMBER_ROLES)}", field="role")
     s = uow.session
     if s.get(Cluster, cluster_id) is None:
-        raise NotFound(f"cluster {cluster_id} not found")
+        raise ClusterNotFound(f"cluster {cluster_id} not found", details={"cluster_id": cluster_id})
     org = organisations.get(s, org_id)
     if role == "enterprise" and org.kind != "enterprise":
         raise ValidationError("an enterprise member must be an enterprise", field="org_id")
@@ -55,7 +56,7 @@ def add_member(uow, *, cluster_id: int, org_id: int, role: str) -> ClusterMember
         raise ValidationError("alliance partners are providers, makers or financiers", field="org_id")
     if s.exec(select(ClusterMember).where(ClusterMember.cluster_id == cluster_id,
                                           ClusterMember.org_id == org_id)).first():
-        raise Conflict("already a member of this pilot", code="DUPLICATE_MEMBER")
+        raise DuplicateMember("already a member of this pilot")
     member = ClusterMember(cluster_id=cluster_id, org_id=org_id, role=role)
     s.add(member)
     uow.commit()
@@ -77,8 +78,7 @@ def alliance_providers(session, cluster_id: int) -> list[int]:
     """The lead and the partner providers of a pilot: whose products its enterprises can buy."""
     cluster = session.get(Cluster, cluster_id)
     if cluster is None:
-        raise NotFound(f"cluster {cluster_id} not found")
-    from catalog.models import Organisation
+        raise ClusterNotFound(f"cluster {cluster_id} not found", details={"cluster_id": cluster_id})
     partners = session.exec(select(ClusterMember.org_id).join(Organisation, Organisation.id == ClusterMember.org_id)
                             .where(ClusterMember.cluster_id == cluster_id, ClusterMember.role == "partner",
                                    Organisation.kind == "provider")).all()

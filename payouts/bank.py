@@ -13,9 +13,9 @@ from typing import Iterable
 import sqlalchemy as sa
 
 from kernel import clock
-from ledger.models import BankStatement, BankTxn
 from ledger.service import _lock_head
-from ledger.statement import StatementLine
+from payouts.models import BankStatement, BankTxn
+from payouts.statement import StatementLine
 
 S = BankStatement.__table__
 T = BankTxn.__table__

@@ -1,9 +1,9 @@
 """Bank reconciliation of payout batches: what the bank says happened to each payment.
 
-The ledger reads the statement and judges each line against the payment expected under its
-reference (``ledger.statement``) and remembers every bank transaction (``ledger.bank``); this
-module supplies the expected payments and applies the outcome to claims and budgets, in the same
-transaction:
+``statement`` reads the file and judges each line against the payment expected under its
+reference, ``bank`` remembers every bank transaction; this module supplies the expected payments
+and applies the outcome to claims (``claims.service``) and budgets (``schemes.budget``), in the
+same transaction:
 - ``matched``: in transit → disbursed, the claim is ``paid``; exactly once per payment;
 - ``returned`` (a negative line): disbursed (or in transit, if never matched) → payable, and the
   claim is ``payable`` again, so the next batch pays it under a new reference;
@@ -30,16 +30,15 @@ from typing import BinaryIO, Iterator
 
 import sqlalchemy as sa
 
+from claims import service as claims
 from kernel import clock
-from ledger import bank, statement
-from ledger import service as ledger
-from ledger.errors import BankTxnConflict
-from ledger.service import JournalSpec, Leg
-from ledger.statement import Expected, StatementLine
-from vouchers import budget
-from vouchers.models import Claim, PayoutBatch, PayoutLine
+from payouts import bank, statement
+from payouts.errors import BankTxnConflict
+from payouts.models import BankTxn, PayoutBatch, PayoutLine
+from payouts.statement import Expected, StatementLine
+from schemes import budget
 
-C, L, B = Claim.__table__, PayoutLine.__table__, PayoutBatch.__table__
+L, B, T = PayoutLine.__table__, PayoutBatch.__table__, BankTxn.__table__
 CHUNK = 2000
 _STATE = {"pending": statement.PENDING, "cancelled": statement.PENDING, "sent": statement.SENT,
           "paid": statement.PAID, "returned": statement.RETURNED_STATE}
@@ -106,7 +105,7 @@ def _apply(uow, statement_id: int, part: list[StatementLine], result: Result, ba
     s = uow.session
     payments = _payments(s, [line.reference for line in part])
     known = bank.known(s, [line.bank_txn_id for line in part])
-    fresh, revised, specs, paid, returned = [], [], [], [], []
+    fresh, revised, outcomes, paid, returned = [], [], [], [], []
     for line in part:
         payment = payments.get(line.reference)
         claim_id = payment["claim_id"] if payment else None
@@ -133,13 +132,13 @@ def _apply(uow, statement_id: int, part: list[StatementLine], result: Result, ba
         if decision.outcome == statement.MATCHED:
             payment["status"] = "paid"
             paid.append({"l_id": payment["id"], "l_txn": line.bank_txn_id, "c_id": claim_id, "c_on": line.value_date})
-            record["spec"] = len(specs)
-            specs.append(_journal(payment, line, "disburse", "in_transit", "disbursed"))
+            record["spec"] = len(outcomes)
+            outcomes.append(_outcome(payment, line, returned=False, from_part="in_transit"))
         elif decision.outcome == statement.RETURNED:
             payment["status"] = "returned"
             returned.append({"l_id": payment["id"], "l_txn": line.bank_txn_id, "c_id": claim_id})
-            record["spec"] = len(specs)
-            specs.append(_journal(payment, line, "return", decision.moves_from, "payable"))
+            record["spec"] = len(outcomes)
+            outcomes.append(_outcome(payment, line, returned=True, from_part=decision.moves_from))
         if prior is None:
             fresh.append(record)
         else:
@@ -151,33 +150,27 @@ def _apply(uow, statement_id: int, part: list[StatementLine], result: Result, ba
     if paid:
         s.execute(sa.update(L).where(L.c.id == sa.bindparam("l_id"))
                   .values(status="paid", bank_txn_id=sa.bindparam("l_txn")), paid)
-        s.execute(sa.update(C).where(C.c.id == sa.bindparam("c_id"))
-                  .values(status="paid", paid_on=sa.bindparam("c_on")), paid)
+        claims.mark_paid(uow, paid)
     if returned:
         s.execute(sa.update(L).where(L.c.id == sa.bindparam("l_id"))
                   .values(status="returned", bank_txn_id=sa.bindparam("l_txn")), returned)
-        s.execute(sa.update(C).where(C.c.id == sa.bindparam("c_id")).values(status="payable", paid_on=None),
-                  returned)
-    posted = ledger.post_batch(uow, specs) if specs else []
+        claims.mark_returned(uow, returned)
+    journal_ids = budget.settle_bank_lines(uow, outcomes, on=clock.today())
     for rec in fresh + revised:
-        rec["journal_id"] = posted[rec["spec"]].id if rec["spec"] is not None else None
+        rec["journal_id"] = journal_ids[rec["spec"]] if rec["spec"] is not None else None
     bank.record(uow, statement_id=statement_id, fresh=fresh, revised=revised)
 
 
-def _journal(payment: dict, line: StatementLine, kind: str, source: str, destination: str) -> JournalSpec:
-    scheme, amount = payment["scheme_id"], abs(line.amount)
-    return JournalSpec(key=f"payout:{payment['id']}:{kind}", kind=kind, effective_date=clock.today(),
-                       ref=f"claim:{payment['claim_id']}",
-                       memo=f"bank {line.bank_txn_id} value {line.value_date.isoformat()} ref {line.reference}",
-                       legs=(Leg(budget.account(scheme, source), -amount),
-                             Leg(budget.account(scheme, destination), amount)))
+def _outcome(payment: dict, line: StatementLine, *, returned: bool, from_part: str) -> budget.BankOutcome:
+    return budget.BankOutcome(
+        scheme_id=payment["scheme_id"], amount=abs(line.amount), returned=returned, from_part=from_part,
+        key=f"payout:{payment['id']}:{'return' if returned else 'disburse'}", ref=f"claim:{payment['claim_id']}",
+        memo=f"bank {line.bank_txn_id} value {line.value_date.isoformat()} ref {line.reference}")
 
 
 def _missing(session, batches: set[int]):
     if not batches:
         return []
-    from ledger.models import BankTxn
-    T = BankTxn.__table__
     return session.execute(
         sa.select(L.c.reference, L.c.amount, L.c.claim_id)
         .where(L.c.batch_id.in_(sorted(batches)), L.c.status == "sent",

@@ -38,7 +38,7 @@ class Stamp(fields.Field):
         super().__init__(**kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        from kernel.tables import rfc3339
+        from adapters.tables import rfc3339
         return rfc3339(value)
 
 

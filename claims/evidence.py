@@ -18,14 +18,18 @@ from typing import BinaryIO, Iterable
 
 from sqlmodel import select
 
-from kernel.tables import locked
-
-from kernel.errors import Forbidden, ValidationError
-from vouchers.errors import (
-    EvidenceEmpty, EvidenceFileMissing, EvidenceInUse, EvidenceMissing, EvidenceNotFound, EvidenceTooLarge,
+from adapters.tables import locked
+from claims.errors import (
+    EvidenceEmpty,
+    EvidenceFileMissing,
+    EvidenceInUse,
+    EvidenceMissing,
+    EvidenceNotFound,
+    EvidenceTooLarge,
     EvidenceTypeNotAllowed,
 )
-from vouchers.models import EVIDENCE_KINDS, Evidence
+from claims.models import EVIDENCE_KINDS, Evidence
+from kernel.errors import Forbidden, ValidationError
 
 MAGIC = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
          (b"\x89PNG\r\n\x1a\n", "image/png"))

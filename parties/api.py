@@ -1,0 +1,44 @@
+"""HTTP endpoints of organisations. No business logic here."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from adapters.access import authenticated, current_principal, reader, roles, uow
+from adapters.paging import decode_cursor, page
+from kernel.errors import Forbidden
+from parties import service
+from parties.schemas import OrgIn, OrgListArgs, OrgOut, OrgPage
+
+blp = Blueprint("parties", __name__, description="Organisations")
+
+
+@blp.route("/orgs")
+class Orgs(MethodView):
+    @roles("admin")
+    @blp.arguments(OrgIn)
+    @blp.response(201, OrgOut)
+    def post(self, data):
+        with uow() as u:
+            return service.register(u, **data)
+
+    @roles("admin", "reviewer", "finance_maker", "finance_checker", "auditor")
+    @blp.arguments(OrgListArgs, location="query")
+    @blp.response(200, OrgPage)
+    def get(self, args):
+        with reader() as s:
+            rows = service.list_page(s, kind=args["kind"], after=decode_cursor(args["cursor"]),
+                                     limit=args["limit"] + 1)
+            return page(rows, args["limit"])
+
+
+@blp.route("/orgs/<int:org_id>")
+class OrgById(MethodView):
+    @authenticated
+    @blp.response(200, OrgOut)
+    def get(self, org_id):
+        p = current_principal()
+        if not p.is_staff and p.org_id != org_id:
+            raise Forbidden("you may read only your own organisation")
+        with reader() as s:
+            return service.get(s, org_id)

@@ -1,0 +1,40 @@
+"""Wire formats of organisations."""
+from __future__ import annotations
+
+import marshmallow as ma
+
+from adapters.fields import Money
+from adapters.paging import PageArgs, page_schema
+from parties.rules import ORG_KINDS, PROVIDER_CLASSES
+
+
+class OrgIn(ma.Schema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(ORG_KINDS))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    uscc = ma.fields.String(required=True)
+    city = ma.fields.String(required=True)
+    founded_on = ma.fields.Date(load_default=None)
+    prior_year_revenue = Money(load_default=None)
+    provider_class = ma.fields.String(load_default=None, validate=ma.validate.OneOf(PROVIDER_CLASSES))
+    bank_name = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
+    bank_account = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+
+
+class OrgOut(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    name = ma.fields.String()
+    uscc = ma.fields.String()
+    city = ma.fields.String()
+    founded_on = ma.fields.Date(allow_none=True)
+    prior_year_revenue = Money(allow_none=True)
+    provider_class = ma.fields.String(allow_none=True)
+    bank_name = ma.fields.String(allow_none=True)
+    bank_account = ma.fields.String(allow_none=True)
+
+
+class OrgListArgs(PageArgs):
+    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(ORG_KINDS))
+
+
+OrgPage = page_schema(OrgOut, "OrgPage")

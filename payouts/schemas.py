@@ -1,0 +1,86 @@
+"""Wire formats of payout batches and reconciliations."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+
+from adapters.fields import Id, Money, Stamp
+from adapters.paging import PageArgs, page_schema
+
+
+class BatchIn(ma.Schema):
+    scheme_id = Id(required=True)
+
+
+class BatchLineOut(ma.Schema):
+    claim_id = ma.fields.Integer()
+    payee_org_id = ma.fields.Integer()
+    payee_name = ma.fields.String()
+    payee_account = ma.fields.String()
+    amount = Money()
+    reference = ma.fields.String()
+    status = ma.fields.String()
+
+
+class SkippedOut(ma.Schema):
+    claim_id = ma.fields.Integer()
+    payee_org_id = ma.fields.Integer()
+    code = ma.fields.String()
+
+
+class BatchOut(ma.Schema):
+    id = ma.fields.Integer()
+    scheme_id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"description": "draft | approved | cancelled"})
+    total = Money()
+    line_count = ma.fields.Integer()
+    created_by = ma.fields.Integer()
+    approved_by = ma.fields.Integer(allow_none=True)
+    approved_at = Stamp()
+    lines = ma.fields.List(ma.fields.Nested(BatchLineOut))
+    skipped = ma.fields.List(ma.fields.Nested(SkippedOut))
+
+
+class BatchSummary(ma.Schema):
+    id = ma.fields.Integer()
+    scheme_id = ma.fields.Integer()
+    status = ma.fields.String()
+    total = Money()
+    line_count = ma.fields.Integer()
+    created_by = ma.fields.Integer()
+    approved_by = ma.fields.Integer(allow_none=True)
+
+
+class BatchListArgs(PageArgs):
+    scheme_id = Id(load_default=None)
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(("draft", "approved", "cancelled")))
+
+
+BatchPage = page_schema(BatchSummary, "BatchPage")
+
+
+class StatementFile(ma.Schema):
+    statement = Upload(required=True, metadata={
+        "description": "CSV: bank_txn_id,value_date,reference,payee_account,amount (negative: returned)"})
+
+
+class ReconLineOut(ma.Schema):
+    line = ma.fields.Integer(allow_none=True, metadata={"description": "line in the file (header is 1)"})
+    bank_txn_id = ma.fields.String(allow_none=True)
+    reference = ma.fields.String()
+    amount = Money(allow_negative=True)
+    outcome = ma.fields.String(metadata={"description": "matched | amount_mismatch | unknown_reference | "
+                                                        "returned | duplicate | missing"})
+    reason = ma.fields.String(allow_none=True)
+    claim_id = ma.fields.Integer(allow_none=True)
+
+
+class ReconOut(ma.Schema):
+    id = ma.fields.Integer()
+    matched = ma.fields.Integer()
+    amount_mismatch = ma.fields.Integer()
+    unknown_reference = ma.fields.Integer()
+    missing = ma.fields.Integer()
+    returned = ma.fields.Integer()
+    duplicate = ma.fields.Integer()
+    lines = ma.fields.List(ma.fields.Nested(ReconLineOut))

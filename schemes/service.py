@@ -1,0 +1,158 @@
+"""Schemes: budgets, windows and versioned settings; the lock every writer of a scheme takes.
+
+Work falls due with time: vouchers expire, publicity ends, returned claims lapse. It is done by the
+daily job and by the next write that touches the scheme (``lock``), never by a read: a read shows
+the effective status. The packages that own that work register it here at start-up
+(``on_due``), as they register what to do when money comes back to a scheme's available budget
+(``on_money_freed``: a cloud scheme promotes its waitlist); this package imports none of them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Callable
+
+from sqlmodel import select
+
+from adapters.tables import fetch
+from kernel import clock
+from kernel.errors import ValidationError
+from schemes import budget, rules
+from schemes.errors import SchemeNotFound
+from schemes.models import Scheme, SchemeSettingsVersion
+
+# (uow, scheme, today) -> (changed anything, freed money); runs with the scheme locked, never commits.
+DueWork = Callable[..., tuple[bool, bool]]
+# (uow, scheme, settings, today) -> None; runs with the scheme locked, never commits.
+MoneyFreed = Callable[..., None]
+_due_work: list[DueWork] = []
+_money_freed: dict[str, list[MoneyFreed]] = {}
+
+
+def on_due(work: DueWork) -> None:
+    """Register work that falls due with time (at start-up; registering twice is harmless)."""
+    if work not in _due_work:
+        _due_work.append(work)
+
+
+def on_money_freed(kind: str, listener: MoneyFreed) -> None:
+    """Register what a scheme of ``kind`` does when money returns to its available budget."""
+    listeners = _money_freed.setdefault(kind, [])
+    if listener not in listeners:
+        listeners.append(listener)
+
+
+def create(uow, *, actor_id: int, kind: str, name: str, year: int, budget_fen: int, apply_from: dt.date,
+           apply_to: dt.date, redeem_from: dt.date, redeem_to: dt.date, settings: dict | None = None) -> Scheme:
+    if kind not in rules.SCHEME_KINDS:
+        raise ValidationError(f"kind must be one of {', '.join(rules.SCHEME_KINDS)}", field="kind")
+    if not name or not name.strip():
+        raise ValidationError("name is required", field="name")
+    if not 2000 <= year <= 2100:
+        raise ValidationError("year is out of range", field="year")
+    if budget_fen <= 0:
+        raise ValidationError("budget must be positive", field="budget")
+    if apply_to < apply_from:
+        raise ValidationError("apply_to is before apply_from", field="apply_to")
+    if redeem_to < redeem_from:
+        raise ValidationError("redeem_to is before redeem_from", field="redeem_to")
+    if redeem_to < apply_from:
+        raise ValidationError("the redemption window ends before applications open", field="redeem_to")
+    effective = rules.parse_settings(settings)
+    s = uow.session
+    scheme = Scheme(kind=kind, name=name.strip(), year=year, apply_from=apply_from, apply_to=apply_to,
+                    redeem_from=redeem_from, redeem_to=redeem_to, settings_version=1, created_by=actor_id)
+    s.add(scheme)
+    s.flush()
+    s.add(SchemeSettingsVersion(scheme_id=scheme.id, version=1, settings_json=json.dumps(effective.to_dict()),
+                                created_by=actor_id))
+    budget.fund(uow, scheme_id=scheme.id, total=budget_fen, on=clock.today())
+    uow.commit()
+    return scheme
+
+
+def add_settings_version(uow, *, actor_id: int, scheme: Scheme, changes: dict) -> rules.Settings:
+    """A new settings version for a scheme the caller has locked; vouchers already computed keep
+    naming the version they used. The caller commits."""
+    s = uow.session
+    new = rules.parse_settings(changes, base=settings_of(s, scheme))
+    scheme.settings_version += 1
+    s.add(SchemeSettingsVersion(scheme_id=scheme.id, version=scheme.settings_version,
+                                settings_json=json.dumps(new.to_dict()), created_by=actor_id))
+    s.add(scheme)
+    s.flush()
+    return new
+
+
+def get(session, scheme_id: int, *, lock: bool = False) -> Scheme:
+    return fetch(session, Scheme, scheme_id, lock=lock, missing=SchemeNotFound, what="scheme")
+
+
+def settings_of(session, scheme: Scheme, version: int | None = None) -> rules.Settings:
+    row = session.exec(select(SchemeSettingsVersion).where(
+        SchemeSettingsVersion.scheme_id == scheme.id,
+        SchemeSettingsVersion.version == (version or scheme.settings_version))).one()
+    return rules.settings_from_json(json.loads(row.settings_json))
+
+
+def list_page(session, *, kind: str | None, year: int | None, after: int, limit: int) -> list[Scheme]:
+    q = select(Scheme).where(Scheme.id > after).order_by(Scheme.id).limit(limit)
+    if kind:
+        q = q.where(Scheme.kind == kind)
+    if year:
+        q = q.where(Scheme.year == year)
+    return list(session.exec(q))
+
+
+def change_settings(uow, *, actor_id: int, scheme_id: int, changes: dict) -> Scheme:
+    """New settings apply at once: a raised quota or cap lets waiting vouchers through now."""
+    today = clock.today()
+    scheme = lock(uow, scheme_id, today=today)
+    add_settings_version(uow, actor_id=actor_id, scheme=scheme, changes=changes)
+    money_freed(uow, scheme, today)
+    uow.commit()
+    return scheme
+
+
+def money_freed(uow, scheme: Scheme, today: dt.date) -> None:
+    """Money came back to the available budget (or the rules for using it changed): let the
+    scheme's kind act on it. Call with the scheme locked."""
+    listeners = _money_freed.get(scheme.kind, ())
+    if listeners:
+        settings = settings_of(uow.session, scheme)
+        for listener in listeners:
+            listener(uow, scheme, settings, today)
+
+
+def settle_due(uow, scheme: Scheme, today: dt.date) -> bool:
+    """Do the work that fell due by ``today`` (scheme locked); True if anything changed."""
+    changed = freed = False
+    for work in _due_work:
+        did, gave_back = work(uow, scheme, today)
+        changed, freed = changed or did, freed or gave_back
+    if freed:
+        money_freed(uow, scheme, today)
+    return changed
+
+
+def lock(uow, scheme_id: int, *, today: dt.date | None = None) -> Scheme:
+    """Lock a scheme for a write. What fell due first is settled and committed on its own (a
+    checkpoint of the unit of work): it happened with time, whatever becomes of the write that
+    follows, which then runs under the lock taken again."""
+    today = today or clock.today()
+    scheme = get(uow.session, scheme_id, lock=True)
+    if settle_due(uow, scheme, today):
+        uow.checkpoint()
+        scheme = get(uow.session, scheme_id, lock=True)
+    return scheme
+
+
+def settle(uow, *, scheme_id: int) -> bool:
+    """The daily job for one scheme: settle what fell due, commit."""
+    lock(uow, scheme_id)
+    uow.commit()
+    return True
+
+
+def scheme_ids(session) -> list[int]:
+    return list(session.exec(select(Scheme.id).order_by(Scheme.id)))

@@ -1,0 +1,22 @@
+"""Wire the packages together at start-up: the one place that knows every kind of claim and every
+piece of work that falls due. ``create_app``, the CLI and the test fixtures all call ``bootstrap()``.
+
+Lower packages never import higher ones: ``claims`` knows no kind of claim and ``schemes`` knows
+neither claims nor vouchers. They offer registries, and this function fills them.
+"""
+from __future__ import annotations
+
+
+def bootstrap() -> None:
+    """Register the claim kinds, the work that falls due with time and what a scheme does with
+    money freed. Idempotent."""
+    from claims import kinds
+    from claims import service as claims
+    from schemes import service as schemes
+    from vouchers import expiry, redemption, waitlist
+
+    kinds.register(redemption.VoucherRedemption())
+    # Vouchers expire before returned claims lapse; the waitlist is then promoted once (settle_due).
+    schemes.on_due(expiry.due_work)
+    schemes.on_due(claims.due_work)
+    schemes.on_money_freed("cloud", waitlist.promote)
