@@ -227,7 +227,7 @@ def annuity_payment(principal: Decimal, annual_rate: Decimal, term_months: int) 
 
 
 def _amortise(balance: Decimal, annual_rate: Decimal, method: str, anchor: dt.date, first_period: int,
-              periods: int) -> list[Instalment]:
+              periods: int, ceiling: Decimal | None = None) -> list[Instalment]:
     """``balance`` over ``periods`` monthly instalments numbered from ``first_period``.
 
     Annuity: a level payment, each period's interest half-up, principal = payment − interest, the
@@ -240,13 +240,17 @@ def _amortise(balance: Decimal, annual_rate: Decimal, method: str, anchor: dt.da
     (1.02^360 ≈ 1250): 6,350.69 at 21.4183 % over 360 months would be repaid in month 359, and
     0.05 at 1 % over 7 months in month 5. Then, and only then, the level amount is lowered a fen at
     a time until no instalment before the last needs more principal than is left; the last
-    instalment then absorbs a positive residue. The worked examples are untouched."""
+    instalment then absorbs a positive residue. The worked examples are untouched.
+
+    ``ceiling`` (a re-amortisation after a prepayment) caps the level amount at the one it replaces."""
     if periods == 0:
         return []
     annuity = method == ANNUITY
     with localcontext() as ctx:
         ctx.prec = SCHEDULE_PRECISION
         level = annuity_payment(balance, annual_rate, periods) if annuity else round_half_up_fen(balance / periods)
+        if ceiling is not None:
+            level = min(level, ceiling)
         while True:
             rows = _instalments(balance, annual_rate, annuity, level, anchor, first_period, periods)
             if rows is not None:
@@ -345,7 +349,11 @@ def apply_repayment(schedule: Schedule, *, paid_on: dt.date, amount: Decimal) ->
        re-amortised from the reduced balance with the same method and rules as a new loan over the
        periods left: same due dates, same term, lower payments (annuity: a new level payment
        half-up, the last instalment absorbing the residue; equal principal: the reduced balance /
-       periods left, half-up, residue on the last).
+       periods left, half-up, residue on the last). The new level amount is never above the one it
+       replaces: the old schedule's rounding residue was bound for its last instalment, and
+       re-amortising would spread it over the months left, so a prepayment of a few fen could
+       otherwise raise the payment (112,725.84 at 8 %: 9,805.84 → 9,805.85 after 0.01 in month 6).
+       The residue stays with the last instalment instead.
 
     Refused: a date before the loan starts (REPAYMENT_BEFORE_START), before a repayment already
     applied (REPAYMENT_OUT_OF_ORDER), an amount above ``payoff_amount`` (REPAYMENT_EXCEEDS_OWED).
@@ -393,8 +401,13 @@ def apply_repayment(schedule: Schedule, *, paid_on: dt.date, amount: Decimal) ->
         items[settling] = replace(inst, principal=inst.principal + left, paid_principal=inst.paid_principal + left,
                                   balance=balance)
         paid.setdefault(settling, [ZERO, ZERO])[1] += left
+        periods_left = len(items) - settling - 1
+        ceiling = None
+        if periods_left > 1:       # the level amount being replaced (a single last instalment has none)
+            replaced = items[settling + 1]
+            ceiling = replaced.payment if terms.method == ANNUITY else replaced.principal
         later = _amortise(balance, terms.annual_rate, terms.method, terms.first_due_on, inst.period + 1,
-                          len(items) - settling - 1)
+                          periods_left, ceiling)
         items[settling + 1:] = later
         recomputed_from = inst.period + 1 if later else None
 

@@ -227,6 +227,16 @@ def test_money_beyond_the_month_in_progress_prepays_principal_and_lowers_the_lat
     assert [i.due_on for i in new.instalments] == [i.due_on for i in schedule().instalments]
 
 
+def test_a_prepayment_of_a_fen_never_raises_the_payment_the_residue_stays_with_the_last_month():
+    # re-amortising 112,725.84 at 8 % after 0.01 extra in month 6 would give 9,805.85 a month
+    s = schedule("112725.84", "0.08")
+    state = replay(s, [Repayment(i.due_on, i.payment) for i in s.instalments[:6]])[0]
+    result = apply_repayment(state, paid_on=s.instalment(6).due_on, amount=D("0.01"))
+    assert result.allocations == ((6, D("0.00"), D("0.01")),) and result.recomputed_from == 7
+    assert annuity_payment(result.schedule.instalment(6).balance, D("0.08"), 6) == D("9805.85")
+    assert payments(result.schedule)[6:] == [D("9805.84")] * 5 + [D("9805.87")]     # was … + 9,805.88
+
+
 def test_a_prepayment_on_a_due_date_counts_from_that_day():
     result = apply_repayment(schedule(), paid_on=JAN_31, amount=D("50000.00"))
     assert result.allocations == ((1, D("600.00"), D("49400.00")),) and result.recomputed_from == 2
