@@ -73,7 +73,15 @@ def due_date(first_due_on: dt.date, period: int) -> dt.date:
     start, one month before the first due date."""
     months = first_due_on.month - 1 + period - 1
     year, month = first_due_on.year + months // 12, months % 12 + 1
-    return dt.date(year, month, min(first_due_on.day, calendar.monthrange(year, month)[1]))
+    return dt.date(year, month, min(first_due_on.day, _days_in_month(year, month)))
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    # calendar.monthrange also computes the weekday: it was 40 % of building a schedule
+    return 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
 
 
 # --- terms ------------------------------------------------------------------------------------
