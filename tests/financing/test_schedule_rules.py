@@ -13,9 +13,9 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from financing.rules import (
-    ANNUITY, EQUAL_PRINCIPAL, LoanTerms, Repayment, advance_limit, annuity_payment, apply_repayment, build_schedule,
-    buy_back, check_advance, default_status, due_date, interest_reward, monthly_interest, paid_interest,
-    payoff_amount, replay,
+    ANNUITY, EQUAL_PRINCIPAL, LoanTerms, Repayment, advance_limit, amount_due, annuity_payment, apply_repayment,
+    build_schedule, buy_back, check_advance, default_status, due_date, interest_reward, monthly_interest,
+    paid_interest, payoff_amount, replay,
 )
 from kernel.errors import DomainError
 
@@ -191,6 +191,8 @@ def test_the_highest_rate_24_percent_and_the_longest_term_360_months_are_accepte
 # --- repayments -------------------------------------------------------------------------------
 
 def test_a_late_repayment_pays_the_oldest_instalment_first_interest_before_principal():
+    assert amount_due(schedule(), on=dt.date(2020, 3, 31)) == D("30983.91")         # three instalments
+    assert amount_due(schedule(), on=dt.date(2020, 3, 30)) == D("20655.94")
     result = apply_repayment(schedule(), paid_on=dt.date(2020, 3, 31), amount=D("25000.00"))
     assert result.allocations == ((1, D("600.00"), D("9727.97")), (2, D("551.36"), D("9776.61")),
                                   (3, D("502.48"), D("3841.58")))
