@@ -80,7 +80,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--months", type=int, default=36)
     args = ap.parse_args()
-    print(f"schedule benchmark: {args.n:,} loans of {args.months} months by each method, Python {sys.version.split()[0]}")
+    print(f"schedule benchmark: {args.n:,} loans of {args.months} months by each method, "
+          f"Python {sys.version.split()[0]}")
     for method in (ANNUITY, EQUAL_PRINCIPAL):
         data = loans(args.n, args.months, method)
         rules_s, rows = run_rules(data)
@@ -90,7 +91,8 @@ def main() -> None:
               f"({rules_s:.2f} s)")
         print(f"  minimal Decimal loop : {args.n / minimal_s:>9,.0f} loans/s {rows / minimal_s:>11,.0f} instalments/s "
               f"({minimal_s:.2f} s)")
-        print(f"  build_schedule runs at {minimal_s / rules_s:.0%} of the minimal loop ({rules_s / minimal_s:.1f}x the time)")
+        print(f"  build_schedule runs at {minimal_s / rules_s:.0%} of the minimal loop "
+              f"({rules_s / minimal_s:.1f}x the time)")
         if method == ANNUITY:
             formula_s = run_formula(data)
             print(f"  annuity formula only : {args.n / formula_s:>9,.0f} loans/s  "
