@@ -3,7 +3,7 @@ default) and enterprise eligibility (§2). Standard library and ``kernel`` only.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -102,9 +102,19 @@ def _date_text(key: str, value: Any) -> str:
         raise ValidationError(f"{key} must hold dates YYYY-MM-DD", field=key) from None
 
 
-def parse_settings(overrides: dict[str, Any] | None, base: Settings | None = None) -> Settings:
-    """Validate overrides (the API's JSON form) on top of ``base`` (defaults when None)."""
-    base = base or Settings()
+# Defaults that differ by kind of scheme (POLICY.md §9: a talent voucher's enterprise cap is 100,000.00).
+KIND_DEFAULTS: dict[str, dict[str, Any]] = {"talent": {"enterprise_cap": D("100000.00")}}
+
+
+def defaults_for(kind: str) -> Settings:
+    """The settings a new scheme of ``kind`` starts from."""
+    return replace(Settings(), **KIND_DEFAULTS.get(kind, {}))
+
+
+def parse_settings(overrides: dict[str, Any] | None, base: Settings | None = None, *,
+                   kind: str = "cloud") -> Settings:
+    """Validate overrides (the API's JSON form) on top of ``base`` (the kind's defaults when None)."""
+    base = base or defaults_for(kind)
     values = asdict(base)
     for key, value in (overrides or {}).items():
         if key not in values:
@@ -140,8 +150,9 @@ def parse_settings(overrides: dict[str, Any] | None, base: Settings | None = Non
     return Settings(**values)
 
 
-def settings_from_json(data: dict[str, Any]) -> Settings:
-    return parse_settings(data)
+def settings_from_json(data: dict[str, Any], *, kind: str = "cloud") -> Settings:
+    """Stored settings; a setting added since they were stored takes the kind's default."""
+    return parse_settings(data, kind=kind)
 
 
 # --- eligibility ------------------------------------------------------------------------------

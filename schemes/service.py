@@ -58,7 +58,7 @@ def create(uow, *, actor_id: int, kind: str, name: str, year: int, budget_fen: i
         raise ValidationError("redeem_to is before redeem_from", field="redeem_to")
     if redeem_to < apply_from:
         raise ValidationError("the redemption window ends before applications open", field="redeem_to")
-    effective = rules.parse_settings(settings)
+    effective = rules.parse_settings(settings, kind=kind)
     s = uow.session
     scheme = Scheme(kind=kind, name=name.strip(), year=year, apply_from=apply_from, apply_to=apply_to,
                     redeem_from=redeem_from, redeem_to=redeem_to, settings_version=1, created_by=actor_id)
@@ -92,7 +92,7 @@ def settings_of(session, scheme: Scheme, version: int | None = None) -> rules.Se
     row = session.exec(select(SchemeSettingsVersion).where(
         SchemeSettingsVersion.scheme_id == scheme.id,
         SchemeSettingsVersion.version == (version or scheme.settings_version))).one()
-    return rules.settings_from_json(json.loads(row.settings_json))
+    return rules.settings_from_json(json.loads(row.settings_json), kind=scheme.kind)
 
 
 def list_page(session, *, kind: str | None, year: int | None, after: int, limit: int) -> list[Scheme]:

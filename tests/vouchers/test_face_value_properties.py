@@ -97,3 +97,9 @@ def test_settings_reject_what_policy_forbids():
         with pytest.raises(ValidationError):
             scheme_rules.parse_settings(bad)
     assert scheme_rules.parse_settings({"covered_cities": ["佛山市"]}).covered_cities == ("佛山",)
+
+
+def test_a_talent_scheme_caps_each_enterprise_at_100000_by_default_and_a_cloud_scheme_at_1000000():
+    assert scheme_rules.parse_settings({}, kind="talent").enterprise_cap == Decimal("100000.00")
+    assert scheme_rules.parse_settings({}, kind="cloud").enterprise_cap == Decimal("1000000.00")
+    assert scheme_rules.parse_settings({"enterprise_cap": "5.00"}, kind="talent").enterprise_cap == Decimal("5.00")
