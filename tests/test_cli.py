@@ -61,7 +61,7 @@ def test_demo_prints_tokens_and_can_run_twice(url):
     assert "ok: ledger intact" in run(url, "ledger", "verify").stdout
 
 
-def test_ledger_verify_fails_with_exit_1_and_names_the_journal(url, uow_factory, db):
+def test_ledger_verify_fails_with_exit_1_and_names_the_journal(url, uow_factory, unguarded):
     import datetime as dt
     from ledger import service as ledger
     with uow_factory() as u:
@@ -71,7 +71,7 @@ def test_ledger_verify_fails_with_exit_1_and_names_the_journal(url, uow_factory,
         ledger.post(u, key="k2", kind="t", effective_date=dt.date(2026, 1, 5), legs=[("x", -7), ("y", 7)])
         u.commit()
     assert "journals: 2" in run(url, "ledger", "verify").stdout
-    with db.begin() as c:
+    with unguarded.begin() as c:  # someone who can drop the guards first
         c.exec_driver_sql("UPDATE ledger_journal SET memo = 'edited' WHERE id = 2")
     out = run(url, "ledger", "verify", check=False)
     assert out.returncode == 1 and "first_bad_journal: 2" in out.stdout

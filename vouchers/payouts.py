@@ -115,6 +115,7 @@ def approve(uow, *, actor_id: int, batch_id: int) -> PayoutBatch:
                 ref=f"batch:{batch.id}", memo=f"payout batch {batch.id}: {batch.line_count} payments",
                 legs=[(budget.account(scheme.id, "payable"), -batch.total),
                       (budget.account(scheme.id, "in_transit"), batch.total)])
+    ledger.anchor_after_commit(uow)
     uow.commit()
     return batch
 
