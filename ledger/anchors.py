@@ -57,20 +57,24 @@ def read(path: str | os.PathLike | None) -> Iterator[Anchor]:
     ``AnchorFileError`` naming it. Blank lines are skipped."""
     if not path or not os.path.exists(path):
         return
+    number = 0
     try:
-        handle = open(path, "rb")
+        with open(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if raw.strip():
+                    yield _parse(path, number, raw)
     except OSError as exc:
-        raise AnchorFileError(f"anchors file {path} cannot be read: {exc.strerror}") from exc
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw.decode("utf-8"))
-                seq, head_hash = record["seq"], record["head_hash"]
-                if (not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 or not isinstance(head_hash, str)
-                        or not _HEX64.match(head_hash) or not isinstance(record.get("at"), str)):
-                    raise ValueError
-            except (ValueError, TypeError, KeyError, UnicodeDecodeError):
-                raise AnchorFileError(f"anchors file {path} line {number} is not an anchor") from None
-            yield Anchor(number, seq, head_hash)
+        where = f" past line {number}" if number else ""
+        raise AnchorFileError(f"anchors file {path} cannot be read{where}: {exc.strerror}") from exc
+
+
+def _parse(path, number: int, raw: bytes) -> Anchor:
+    try:
+        record = json.loads(raw.decode("utf-8"))
+        seq, head_hash = record["seq"], record["head_hash"]
+        if (not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 or not isinstance(head_hash, str)
+                or not _HEX64.match(head_hash) or not isinstance(record.get("at"), str)):
+            raise ValueError
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        raise AnchorFileError(f"anchors file {path} line {number} is not an anchor") from None
+    return Anchor(number, seq, head_hash)

@@ -262,8 +262,8 @@ def _insert_rows(s, table: sa.Table, rows: list[dict]) -> None:
         s.execute(sa.insert(table), rows)
         return
     columns = list(rows[0])
-    cursor = s.connection().connection.dbapi_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+    with s.connection().connection.dbapi_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([row[c] for c in columns])
 

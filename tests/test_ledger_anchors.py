@@ -124,6 +124,14 @@ def test_a_garbled_anchor_line_fails_verify_naming_the_line(uow_factory, tmp_pat
     assert not r.ok and "line 2" in r.problem and r.journals == 3
 
 
+def test_an_anchors_file_that_cannot_be_read_fails_verify(uow_factory, tmp_path):
+    post_some(uow_factory)
+    (tmp_path / "anchors.jsonl").mkdir()
+    with uow_factory.snapshot() as s:
+        r = ledger.verify(s, anchors=str(tmp_path / "anchors.jsonl"))
+    assert not r.ok and "cannot be read" in r.problem
+
+
 def test_an_anchored_head_the_chain_no_longer_has_fails_verify_over_the_api(client, world, uow_factory, unguarded,
                                                                             anchors_file):
     post_some(uow_factory)

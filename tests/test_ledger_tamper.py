@@ -71,6 +71,8 @@ EDITS = {
     "deleted posting": ["DELETE FROM ledger_posting WHERE journal_id = 4 AND idx = 1"],
     "reordered postings": ["UPDATE ledger_posting SET idx = 9 WHERE journal_id = 5 AND idx = 0"],
     "deleted journal": ["DELETE FROM ledger_posting WHERE journal_id = 6", "DELETE FROM ledger_journal WHERE id = 6"],
+    "deleted last journal": ["DELETE FROM ledger_posting WHERE journal_id = 10",
+                             "DELETE FROM ledger_journal WHERE id = 10"],
     "edited memo": ["UPDATE ledger_journal SET memo = 'edited' WHERE id = 2"],
     "reordered journals": ["UPDATE ledger_journal SET key = 'tmp' || id WHERE id IN (3, 8)"],
     "changed timestamp": ["UPDATE ledger_journal SET created_at = {long_ago} WHERE id = 4"],
