@@ -104,7 +104,8 @@ def _amount(reward: rules.Reward) -> int:
 
 
 def _breakdown(reward: rules.Reward, *, loan: Loan, scheme: Scheme, settings: scheme_rules.Settings) -> dict:
-    return {**reward.breakdown(), "loan_id": loan.id, "scheme_id": scheme.id,
+    # ``released``: what approval gives back of the reservation (nothing: exactly the reward is held)
+    return {**reward.breakdown(), "released": "0.00", "loan_id": loan.id, "scheme_id": scheme.id,
             "settings_version": scheme.settings_version,
             "settings": {"reward_share": str(settings.reward_share), "benchmark_rate": str(settings.benchmark_rate),
                          "enterprise_cap": str(settings.enterprise_cap)}}
@@ -180,8 +181,10 @@ def _resubmit(uow, *, actor: Actor, claim: Claim, loan: Loan, scheme: Scheme, se
                       period_to=detail.period_to, today=today, excluding=claim.id)
     amount = min(_amount(reward), budget.held(s, claim.reservation_id) or 0)
     breakdown = _breakdown(reward, loan=loan, scheme=scheme, settings=settings)
+    held = budget.held(s, claim.reservation_id) or 0
     if amount < to_fen(reward.reward):
-        breakdown.update(held=str(from_fen(amount)), reward=str(from_fen(amount)))
+        breakdown.update(reward=str(from_fen(amount)), capped_by_reservation=True)
+    breakdown["released"] = str(from_fen(held - amount))
     claims.resubmit(uow, claim=claim, final_amount=amount, breakdown=breakdown,
                     settings_version=scheme.settings_version, submitted_by=actor.user_id, evidence_ids=None)
     detail.paid_interest = to_fen(reward.paid_interest)
