@@ -211,8 +211,7 @@ def state(session, loan: Loan, *, today: dt.date) -> LoanState:
     status = loan.status
     if status in OPEN_STATUSES:
         default = rules.default_status(built, facts, on=today, default_after_days=loan.default_after_days)
-        if default.in_default:
-            status = "in_default"
+        status = "in_default" if default.in_default else "active"
     else:
         default = rules.DefaultStatus(loan.defaulted_on is not None, loan.defaulted_on, loan.default_period)
     bought = session.get(LoanBuyBack, loan.id) if loan.status == "bought_back" else None
@@ -231,8 +230,15 @@ def _lock_for_write(uow, loan_id: int, today: dt.date) -> Loan:
 
 
 def _store_default(loan: Loan, default: rules.DefaultStatus) -> None:
-    if default.in_default and loan.status == "active":
-        loan.status, loan.defaulted_on, loan.default_period = "in_default", default.since, default.period
+    """Store an open loan's default as the rules compute it from its facts: the stored status is a
+    cache of them. Default does not cure (``rules.default_status``), but a repayment dated on or
+    before the default day and recorded after the default job ran shows the instalment was paid
+    in time: the loan is active again."""
+    if loan.status in OPEN_STATUSES:
+        if default.in_default:
+            loan.status, loan.defaulted_on, loan.default_period = "in_default", default.since, default.period
+        else:
+            loan.status, loan.defaulted_on, loan.default_period = "active", None, None
 
 
 def repay(uow, *, actor: Actor, loan_id: int, paid_on: dt.date, amount: int) -> tuple[LoanRepayment,
