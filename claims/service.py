@@ -319,7 +319,9 @@ def change_payee(uow, *, claim_ids: list[int], payee_org_id: int) -> list[int]:
                                                      C.c.payee_org_id != payee_org_id)).scalars())
     if changed:
         s.execute(sa.update(C).where(C.c.id.in_(changed)).values(payee_org_id=payee_org_id))
-        s.expire_all()
+        for obj in list(s.identity_map.values()):  # only these claims: the caller's own objects stay loaded
+            if isinstance(obj, Claim) and obj.id in changed:
+                s.expire(obj)
     return changed
 
 
