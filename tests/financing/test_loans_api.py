@@ -285,3 +285,44 @@ def test_a_repayment_replayed_with_its_idempotency_key_is_recorded_once(lending,
                          json={"paid_on": "2026-01-10", "amount": "100.00"})
     assert first.status_code == again.status_code == 201 and first.json == again.json
     assert again.headers.get("Idempotent-Replayed") == "true" and row_count(db, LoanRepayment) == 1
+
+
+def test_reading_every_loan_view_after_the_default_day_changes_nothing_in_the_database(lending, db, frozen_clock):
+    from tests.claims.test_reads_never_write import snapshot
+    loan = lending.loan()
+    frozen_clock("2026-02-05T10:00:00+08:00")
+    lending.repay(loan["id"], "2026-02-05", "20000.00")
+    frozen_clock("2026-07-01T10:00:00+08:00")
+    before = snapshot(db)
+    assert lending.get(loan["id"])["status"] == "in_default"
+    for path in (f"/loans/{loan['id']}/schedule", f"/loans/{loan['id']}/schedule.xlsx", "/loans",
+                 "/loans?status=in_default"):
+        assert lending.call("GET", path, lending.pilot.auditor).status_code == 200
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("over", [
+    {"principal": "9999999999999999.00"}, {"annual_rate": "1e-999999"}, {"annual_rate": "1E+999999"},
+    {"term_months": 10 ** 30}, {"first_due_on": "9999-12-31"}, {"enterprise_id": 2 ** 40},
+])
+def test_absurd_numbers_in_a_loan_are_refused_with_a_validation_code_never_a_500(lending, db, over):
+    r = lending.register(**over)
+    assert r.status_code == 422 and r.json["code"] in ("VALIDATION_ERROR", "INVALID_LOAN_TERMS"), r.json
+    assert row_count(db, Loan) == 0
+
+
+def test_absurd_periods_in_a_reward_request_are_refused(lending):
+    loan = lending.loan()
+    for body in ({"period_from": 1, "period_to": 10 ** 30}, {"period_from": 0, "period_to": 1},
+                 {"period_from": "2026-01-01", "period_to": 3}, {"period_from": 1.5, "period_to": 2}):
+        r = lending.call("POST", f"/loans/{loan['id']}/rewards", lending.enterprise_token,
+                         json={"scheme_id": lending.scheme["id"], **body})
+        assert r.status_code == 422 and r.json["code"] in ("VALIDATION_ERROR", "INVALID_REWARD_REQUEST"), r.json
+
+
+def test_the_financing_settings_defaults_are_the_policy_s_and_the_rules_own():
+    from financing import rules
+    from schemes.rules import defaults_for
+    s = defaults_for("financing")
+    assert (s.reward_share, s.benchmark_rate, s.advance_ratio, s.default_after_days) == \
+        (rules.REWARD_SHARE, rules.BENCHMARK_RATE, rules.ADVANCE_RATIO, rules.DEFAULT_AFTER_DAYS)
