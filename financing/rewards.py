@@ -71,7 +71,8 @@ def periods(loan: Loan, period_from: int | dt.date, period_to: int | dt.date) ->
     if not (isinstance(period_from, dt.date) and isinstance(period_to, dt.date)):
         raise InvalidRewardRequest("give both ends of the range as period numbers or both as dates",
                                    field="period_to")
-    due = [p for p in range(1, loan.term_months + 1) if period_from <= rules.due_date(loan.first_due_on, p) <= period_to]
+    due = [p for p in range(1, loan.term_months + 1)
+           if period_from <= rules.due_date(loan.first_due_on, p) <= period_to]
     if not due:
         raise InvalidRewardRequest(f"no instalment of the loan is due from {period_from} to {period_to}",
                                    field="period_from")

@@ -165,8 +165,10 @@ class PeriodRef(ma.fields.Field):
 
 class RewardIn(ma.Schema):
     scheme_id = Id(required=True)
-    period_from = PeriodRef(required=True)
-    period_to = PeriodRef(required=True)
+    period_from = PeriodRef(required=True, metadata={"description": "the first period: its number (1 is the first "
+                                                                    "instalment) or a date YYYY-MM-DD"})
+    period_to = PeriodRef(required=True, metadata={"description": "the last period, as period_from: numbers both or "
+                                                                  "dates both (the instalments due between them)"})
 
 
 class RewardClaimFields(ma.Schema):

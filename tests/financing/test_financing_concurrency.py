@@ -31,7 +31,8 @@ def _setup(db, world, frozen_clock):
     frozen_clock("2026-01-10T10:00:00+08:00")
     uowf = UowFactory(db)
     bank, maker, ent = world.org("financier"), world.org("guarantor"), world.org("enterprise")
-    bank_user, ent_user, admin = world.user("financier", bank)[0], world.user("enterprise", ent)[0], world.user("admin")[0]
+    bank_user, ent_user = world.user("financier", bank)[0], world.user("enterprise", ent)[0]
+    admin = world.user("admin")[0]
     with uowf() as u:
         scheme = schemes.create(u, actor_id=admin, kind="financing", name="融资券", year=2026, budget_fen=1_000_000_00,
                                 apply_from=dt.date(2026, 1, 1), apply_to=dt.date(2026, 12, 31),
