@@ -53,7 +53,7 @@ class JsonText(fields.Field):
     def _serialize(self, value, attr, obj, **kwargs):
         import json
         data = json.loads(value)
-        return data[self.pick] if self.pick else data
+        return data.get(self.pick) if self.pick else data  # a key one kind of claim has and another lacks: null
 
 
 class Rate(fields.Field):

@@ -301,6 +301,30 @@ def due_work(uow, scheme: Scheme, today: dt.date) -> tuple[bool, bool]:
     return bool(ended or lapsed), bool(lapsed)
 
 
+# --- payee ----------------------------------------------------------------------------------------
+
+# A claim in one of these states has not been taken into a payout batch: its payee may still change.
+PAYEE_OPEN_STATUSES = ("submitted", "returned", "publicity", "payable")
+
+
+def change_payee(uow, *, claim_ids: list[int], payee_org_id: int) -> list[int]:
+    """Who is paid for these claims changes (order financing assigns a voucher's payout to a
+    financier, and gives it back when the advance is repaid). Only claims not yet in a payout batch
+    change: a batch line already names its payee, and the bank pays what the batch says. The
+    caller holds the claims' scheme lock and commits. Returns the ids changed."""
+    if not claim_ids:
+        return []
+    s = uow.session
+    changed = list(s.execute(sa.select(C.c.id).where(C.c.id.in_(claim_ids), C.c.status.in_(PAYEE_OPEN_STATUSES),
+                                                     C.c.payee_org_id != payee_org_id)).scalars())
+    if changed:
+        s.execute(sa.update(C).where(C.c.id.in_(changed)).values(payee_org_id=payee_org_id))
+        for obj in list(s.identity_map.values()):  # only these claims: the caller's own objects stay loaded
+            if isinstance(obj, Claim) and obj.id in changed:
+                s.expire(obj)
+    return changed
+
+
 # --- payout states (used by payouts) ------------------------------------------------------------
 
 def payable_in(scheme_id: int):
@@ -339,4 +363,4 @@ def mark_returned(uow, returned: list[dict]) -> None:
 
 __all__ = ["PublicityPolicy", "open_claim", "resubmit", "approve", "return_for_rework", "object_to", "get",
            "check_reader", "list_page", "publicity_page", "end_publicity", "settle_publicity", "lapse_due",
-           "due_work", "evidence_ids", "breakdown_of", "effective_status", "ClaimNotFound"]
+           "due_work", "evidence_ids", "breakdown_of", "effective_status", "change_payee", "ClaimNotFound"]

@@ -1,5 +1,5 @@
 """Financing errors (POLICY.md §8): each a ``DomainError`` with a stable code the API prints as is."""
-from kernel.errors import Conflict, ValidationError
+from kernel.errors import Conflict, InvalidState, NotFound, ValidationError
 
 
 class InvalidLoanTerms(ValidationError):
@@ -58,3 +58,29 @@ class InvalidAdvance(ValidationError):
 class AdvanceOverLimit(Conflict):
     """Order financing: the advance is above ``advance_ratio`` × the contract amount."""
     code = "ADVANCE_OVER_LIMIT"
+
+
+# --- the service's own (loans as stored, rewards as claims) ------------------------------------
+
+class LoanNotFound(NotFound):
+    pass
+
+
+class LoanClosed(InvalidState):
+    """The loan is repaid or bought back: nothing more can be recorded on it."""
+    code = "LOAN_CLOSED"
+
+
+class BudgetExhausted(Conflict):
+    """A reward is not waitlisted: the scheme's available budget cannot cover it now."""
+    code = "BUDGET_EXHAUSTED"
+
+
+class RewardCapExhausted(Conflict):
+    """The enterprise's cap in this scheme is used up by its earlier rewards."""
+    code = "CAP_EXHAUSTED"
+
+
+class NothingToReward(Conflict):
+    """The interest counted earns a reward that rounds down to 0.00."""
+    code = "NOTHING_TO_CLAIM"

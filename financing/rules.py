@@ -526,15 +526,23 @@ def buy_back(schedule: Schedule, repayments: Iterable[Repayment], *, on: dt.date
 # --- the interest reward ----------------------------------------------------------------------
 
 class PaidInterest(NamedTuple):
-    """Interest one repayment paid on one instalment: a line of the reward's breakdown."""
+    """Interest one repayment paid on one instalment: a line of the reward's breakdown. ``ref``
+    names the repayment to whoever stored it (the service's repayment id); the rules only carry it."""
     period: int
     paid_on: dt.date
     interest: Decimal
+    ref: Any = None
 
 
-def paid_interest(results: Iterable[RepaymentResult]) -> tuple[PaidInterest, ...]:
-    """The interest lines of repayments, in the order they were paid."""
-    return tuple(PaidInterest(a.period, r.paid_on, a.interest) for r in results for a in r.allocations if a.interest)
+def paid_interest(results: Iterable[RepaymentResult], refs: Sequence[Any] | None = None) -> tuple[PaidInterest, ...]:
+    """The interest lines of repayments, in the order they were paid; ``refs[i]`` (when given)
+    names the repayment of ``results[i]``."""
+    results = tuple(results)
+    refs = tuple(refs) if refs is not None else (None,) * len(results)
+    if len(refs) != len(results):
+        raise ValueError("one ref per repayment result")
+    return tuple(PaidInterest(a.period, r.paid_on, a.interest, ref)
+                 for r, ref in zip(results, refs) for a in r.allocations if a.interest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,7 +571,8 @@ class Reward:
         return {
             "formula": "reward = floor_fen(share × paid_interest × min(1, benchmark_rate / annual_rate))",
             "period_from": self.period_from, "period_to": self.period_to,
-            "lines": [{"period": line.period, "paid_on": line.paid_on.isoformat(), "interest": str(line.interest)}
+            "lines": [{"period": line.period, "paid_on": line.paid_on.isoformat(), "interest": str(line.interest),
+                       **({"repayment_id": line.ref} if line.ref is not None else {})}
                       for line in self.lines],
             "paid_interest": str(self.paid_interest), "share": str(self.share),
             "benchmark_rate": str(self.benchmark_rate), "annual_rate": str(self.annual_rate),

@@ -35,6 +35,12 @@ class Settings:
     excluded_usccs: tuple[str, ...] = ()
     city_quotas: tuple[tuple[str, Decimal], ...] = ()  # (city, amount); a city not listed has no quota
     review_scope: str = "province"                # or "city": reviewers see their own city only
+    # --- financing (POLICY.md §8; validated by _financing_setting) ---------------------------------
+    reward_share: Decimal = D("0.50")             # share of the paid interest rewarded
+    benchmark_rate: Decimal = D("0.0385")         # the 1-year LPR: interest above it is not rewarded
+    advance_ratio: Decimal = D("0.70")            # order financing: most advanced × contract amount
+    default_after_days: int = 90                  # days an instalment may stay unpaid past due
+    # --- end financing ----------------------------------------------------------------------------
 
     def max_share(self, city: str) -> Decimal:
         return self.max_share_prd if city in PEARL_RIVER_DELTA else self.max_share_other
@@ -95,6 +101,30 @@ def _rate(key: str, value: Any) -> Decimal:
     return d
 
 
+# --- financing settings (POLICY.md §8) ---------------------------------------------------------
+_FINANCING_KEYS = {"reward_share", "benchmark_rate", "advance_ratio", "default_after_days"}
+
+
+def _financing_setting(key: str, value: Any) -> Any:
+    if key == "default_after_days":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+            raise ValidationError(f"{key} must be a whole number of days from 1 to 3650", field=key)
+        return value
+    if key == "benchmark_rate":
+        # an LPR is quoted in basis points and may carry a half (0.03875): six decimals, as loan rates
+        if not isinstance(value, str):
+            raise ValidationError(f"{key} must be a decimal string such as \"0.0385\"", field=key)
+        try:
+            d = Decimal(value)
+        except Exception:
+            raise ValidationError(f"{key} is not a decimal", field=key) from None
+        if not d.is_finite() or not D(0) < d <= D(1) or d != d.quantize(D("0.000001")):
+            raise ValidationError(f"{key} must be in (0, 1] with at most six decimals", field=key)
+        return d
+    return _rate(key, value)                      # reward_share, advance_ratio: (0, 1], four decimals
+# --- end financing settings -------------------------------------------------------------------
+
+
 def _date_text(key: str, value: Any) -> str:
     try:
         return dt.date.fromisoformat(value).isoformat()
@@ -147,6 +177,8 @@ def parse_settings(overrides: dict[str, Any] | None, base: Settings | None = Non
             if value not in ("province", "city"):
                 raise ValidationError("review_scope must be province or city", field=key)
             values[key] = value
+        elif key in _FINANCING_KEYS:
+            values[key] = _financing_setting(key, value)
     return Settings(**values)
 
 

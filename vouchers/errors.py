@@ -49,3 +49,8 @@ class ClaimUnderpaid(Conflict):
 
 class NothingToClaim(Conflict):
     code = "NOTHING_TO_CLAIM"
+
+
+class VoucherAlreadyAssigned(Conflict):
+    """Order financing: the voucher's payout is assigned to a financier already."""
+    code = "VOUCHER_ALREADY_ASSIGNED"

@@ -65,6 +65,9 @@ class Voucher(SQLModel, table=True):
     reviewed_at: Optional[dt.datetime] = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
     reason: Optional[str] = Field(default=None, max_length=500)
     expires_on: dt.date
+    # Order financing (POLICY.md §8): while a financier's advance on this voucher is outstanding its
+    # payout is assigned to that financier (``redemption.payee_of``); None: the enterprise is paid.
+    assignee_org_id: Optional[int] = Field(default=None, foreign_key="organisation.id")
 
 
 class VoucherClaim(SQLModel, table=True):

@@ -27,6 +27,7 @@ from vouchers import applications, contracts, expiry, rules
 from vouchers.errors import (
     ClaimExists,
     OutsideRedemptionWindow,
+    VoucherAlreadyAssigned,
     VoucherExpired,
     VoucherNotIssued,
 )
@@ -37,9 +38,66 @@ KIND = "voucher"
 
 
 def payee_of(voucher: Voucher) -> int:
-    """Who is paid for this voucher's claim. The enterprise, until order financing (POLICY.md §8)
-    assigns vouchers to a financier: that issue changes this one function."""
-    return voucher.enterprise_id
+    """Who is paid for this voucher's claim: the enterprise, or the financier its payout is
+    assigned to while an order-financing advance is outstanding (POLICY.md §7, §8)."""
+    return voucher.assignee_org_id or voucher.enterprise_id
+
+
+# --- order financing: the payout assigned to a financier ------------------------------------------
+
+# A voucher whose payout can still be assigned: issued, or redeemed / settled with its claim not
+# yet taken into a payout batch.
+ASSIGNABLE_STATUSES = ("issued", "redeemed", "settled")
+
+
+def _claim_ids(session, voucher_id: int) -> list[int]:
+    return list(session.exec(select(VoucherClaim.claim_id).where(VoucherClaim.voucher_id == voucher_id)))
+
+
+def check_assignable(session, voucher: Voucher, today: dt.date) -> None:
+    """May this voucher's payout be assigned now? VOUCHER_EXPIRED, VOUCHER_NOT_ISSUED (also when
+    its claim is in a payout batch or paid: that money is under way), VOUCHER_ALREADY_ASSIGNED."""
+    status = applications.effective_status(session, voucher, today)
+    if status == "expired":
+        raise VoucherExpired(f"the voucher expired after {voucher.expires_on}",
+                             details={"voucher_id": voucher.id, "expires_on": voucher.expires_on.isoformat()})
+    if status not in ASSIGNABLE_STATUSES:
+        raise VoucherNotIssued(f"only an issued voucher's payout can be assigned; this one is {status}",
+                               details={"voucher_id": voucher.id, "status": status})
+    claim = session.exec(select(Claim.id, Claim.status).where(Claim.id.in_(_claim_ids(session, voucher.id)))).first()
+    if claim is not None and claim.status not in claims.PAYEE_OPEN_STATUSES:
+        raise VoucherNotIssued(f"the voucher's claim is {claim.status}: its payout is under way already",
+                               details={"voucher_id": voucher.id, "status": status, "claim_id": claim.id,
+                                        "claim_status": claim.status})
+    if voucher.assignee_org_id is not None:
+        raise VoucherAlreadyAssigned("the voucher's payout is assigned to a financier already",
+                                     details={"voucher_id": voucher.id, "assignee_org_id": voucher.assignee_org_id})
+
+
+def assign_payout(uow, *, voucher_id: int, org_id: int) -> Voucher:
+    """Pay this voucher's claim to ``org_id`` (a financier) from now on, also a claim already open
+    and not yet in a payout batch. The caller has locked the voucher's scheme and commits."""
+    s = uow.session
+    voucher = applications.get(s, voucher_id, lock=True)
+    check_assignable(s, voucher, clock.today())
+    voucher.assignee_org_id = org_id
+    s.add(voucher)
+    s.flush()
+    claims.change_payee(uow, claim_ids=_claim_ids(s, voucher.id), payee_org_id=org_id)
+    return voucher
+
+
+def end_assignment(uow, *, voucher_id: int) -> Voucher:
+    """The advance is repaid: the enterprise is paid again, also for a claim not yet in a payout
+    batch (one already in a batch is paid as its batch line says). The caller has locked the
+    voucher's scheme and commits."""
+    s = uow.session
+    voucher = applications.get(s, voucher_id, lock=True)
+    voucher.assignee_org_id = None
+    s.add(voucher)
+    s.flush()
+    claims.change_payee(uow, claim_ids=_claim_ids(s, voucher.id), payee_org_id=voucher.enterprise_id)
+    return voucher
 
 
 def _check_amounts(invoice_amount: int, paid_amount: int) -> None:

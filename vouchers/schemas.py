@@ -85,6 +85,8 @@ class VoucherOut(ma.Schema):
     reason = ma.fields.String(allow_none=True)
     applied_at = Stamp()
     expires_on = ma.fields.Date()
+    assignee_org_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "the financier its payout is assigned to (order financing); null: the enterprise"})
 
 
 class VoucherListArgs(PageArgs):

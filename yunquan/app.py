@@ -90,6 +90,7 @@ def _blueprints():
     from catalog.api import blp as catalog_blp
     from claims.api import blp as claims_blp
     from clusters.api import blp as clusters_blp
+    from financing.api import blp as financing_blp
     from ledger.api import blp as ledger_blp
     from parties.api import blp as parties_blp
     from payouts.api import blp as payouts_blp
@@ -97,4 +98,4 @@ def _blueprints():
     from vouchers.api import blp as vouchers_blp
     from yunquan.users_api import blp as users_blp
     return [parties_blp, users_blp, catalog_blp, schemes_blp, clusters_blp, vouchers_blp, claims_blp, payouts_blp,
-            ledger_blp]
+            ledger_blp, financing_blp]

@@ -12,10 +12,12 @@ def bootstrap() -> None:
     money freed. Idempotent."""
     from claims import kinds
     from claims import service as claims
+    from financing import rewards
     from schemes import service as schemes
     from vouchers import expiry, redemption, waitlist
 
     kinds.register(redemption.VoucherRedemption())
+    kinds.register(rewards.FinancingReward())
     # Vouchers expire before returned claims lapse; the waitlist is then promoted once (settle_due).
     schemes.on_due(expiry.due_work)
     schemes.on_due(claims.due_work)

@@ -151,13 +151,17 @@ def ledger_close_period(month, closed_by):
 @with_appcontext
 def daily(scheme_id):
     """The daily job: in every scheme, vouchers past their window expire, publicity that ended is
-    stored as payable, returned claims past their window lapse; freed money promotes the waitlist."""
+    stored as payable, returned claims past their window lapse; freed money promotes the waitlist.
+    Without --scheme, loans with an instalment unpaid past their default day are stored in default."""
     from schemes import service as schemes
     factory = _ext().uow_factory
     ids = [scheme_id] if scheme_id else _all_schemes(factory)
     for sid in ids:  # one transaction per scheme: never one scheme's lock while waiting for another's
         factory.run(lambda u, sid=sid: schemes.settle(u, scheme_id=sid))
     click.echo(f"settled {len(ids)} scheme(s)")
+    if scheme_id is None:
+        from financing import loans
+        click.echo(f"{loans.mark_defaults(factory)} loan(s) went into default")
 
 
 def _all_schemes(factory) -> list[int]:
@@ -188,6 +192,21 @@ def vouchers_expire(scheme_id):
             count += expiry.count_due(s, sid, clock.today())
         factory.run(lambda u, sid=sid: schemes.settle(u, scheme_id=sid))
     click.echo(f"expired {count} voucher(s)")
+
+
+@main.group("loans")
+def loans_group():
+    """Loans: scheduled jobs."""
+
+
+@loans_group.command("default")
+@with_appcontext
+def loans_default():
+    """Store the default of every active loan with an instalment unpaid ``default_after_days``
+    past its due date (reads show it at once; this stores it, and the guarantor may buy back)."""
+    from financing import loans
+    count = loans.mark_defaults(_ext().uow_factory)
+    click.echo(f"{count} loan(s) went into default")
 
 
 def _register_optional_commands():

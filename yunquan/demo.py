@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from sqlmodel import select
 
 from catalog.demo_data import load_demo_catalogue
+from financing.demo_data import load_demo_financing
 from parties import service as organisations
 from parties.models import Organisation
 from parties.rules import uscc_check_digit
@@ -59,7 +60,7 @@ DEMO_USERS = [
 # Domains add their demo data here, in order: functions
 # ``(uow_factory, orgs: dict[str, int], users: dict[str, int]) -> list[str]`` (demo org key -> id,
 # demo username -> user id) returning lines to print. The shell calls them; domains never import it.
-DEMO_LOADERS: list = [load_demo_catalogue, load_demo_vouchers]
+DEMO_LOADERS: list = [load_demo_catalogue, load_demo_vouchers, load_demo_financing]
 
 
 def load(uow_factory) -> tuple[dict[str, int], dict[str, str], list[str]]:

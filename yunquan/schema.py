@@ -16,6 +16,7 @@ def metadata() -> sa.MetaData:
     import catalog.models  # noqa: F401
     import claims.models  # noqa: F401
     import clusters.models  # noqa: F401
+    import financing.models  # noqa: F401
     import ledger.models  # noqa: F401
     import parties.models  # noqa: F401
     import payouts.models  # noqa: F401

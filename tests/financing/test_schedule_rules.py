@@ -1,7 +1,7 @@
 """Financing rules (POLICY.md §8): schedules, repayments, default, buy-back, reward, advance limit.
 
 Pure: no database, no HTTP. The worked examples of §8 are also scenarios in
-features/financing/schedules.feature (steps at the end of this file).
+features/financing/schedules.feature (steps in test_financing_bdd.py).
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from decimal import Decimal as D
 from fractions import Fraction
 
 import pytest
-from pytest_bdd import given, parsers, scenarios, then, when
 
 from financing.rules import (
     ANNUITY, EQUAL_PRINCIPAL, LoanTerms, Repayment, advance_limit, amount_due, annuity_payment, apply_repayment,
@@ -494,74 +493,3 @@ def test_an_advance_that_is_not_positive_money_or_a_ratio_out_of_range_is_refuse
     with pytest.raises(DomainError) as exc:
         check_advance(advance, contract_amount=contract, advance_ratio=ratio)
     assert exc.value.code == "INVALID_ADVANCE"
-
-
-# --- the worked examples as scenarios (features/financing/schedules.feature) ------------------
-
-scenarios("../../features/financing")
-
-
-@pytest.fixture
-def story():
-    return {}
-
-
-@given(parsers.parse('融资机构以年利率"{rate}"向企业放款"{principal}"元，期限{months:d}个月，{method}还款，首期还款日"{first}"'))
-def given_loan(story, rate, principal, months, method, first):
-    methods = {"等额本息": ANNUITY, "等额本金": EQUAL_PRINCIPAL}
-    story["schedule"] = build_schedule(LoanTerms(D(principal), D(rate), months, methods[method],
-                                                 dt.date.fromisoformat(first)))
-
-
-@when(parsers.parse('企业在"{day}"还款"{amount}"元'))
-def when_repaid(story, day, amount):
-    s = story.get("state", story["schedule"])
-    result = apply_repayment(s, paid_on=dt.date.fromisoformat(day), amount=D(amount))
-    story["state"] = result.schedule
-    story.setdefault("results", []).append(result)
-
-
-@when(parsers.parse('企业申请第{first:d}至{last:d}期的贴息奖励'))
-def when_reward_asked(story, first, last):
-    story["reward"] = interest_reward(paid_interest(story["results"]), annual_rate=story["schedule"].terms.annual_rate,
-                                      period_from=first, period_to=last, cap_left=D("1000000.00"))
-
-
-@when(parsers.parse('融资机构按合同金额"{contract}"元申请垫资"{advance}"元'), target_fixture="advance_error")
-def when_advance(contract, advance):
-    try:
-        check_advance(D(advance), contract_amount=D(contract))
-    except DomainError as exc:
-        return exc.code
-    return None
-
-
-@then(parsers.parse('第{period:d}期还款"{payment}"元，其中利息"{interest}"元'))
-def then_instalment(story, period, payment, interest):
-    inst = story["schedule"].instalment(period)
-    assert (inst.payment, inst.interest) == (D(payment), D(interest))
-
-
-@then(parsers.parse('第{first:d}至{last:d}期每期还款"{payment}"元'))
-def then_level(story, first, last, payment):
-    assert {story["schedule"].instalment(p).payment for p in range(first, last + 1)} == {D(payment)}
-
-
-@then(parsers.parse('利息合计"{total}"元，本金合计"{principal}"元'))
-def then_totals(story, total, principal):
-    assert (story["schedule"].total_interest, story["schedule"].total_principal) == (D(total), D(principal))
-
-
-@then(parsers.parse('奖励为"{amount}"元'))
-def then_reward(story, amount):
-    assert story["reward"].reward == D(amount)
-
-
-@then('垫资被接受')
-def then_advance_ok(advance_error):
-    assert advance_error is None
-
-
-@then(parsers.parse('垫资被拒绝，错误代码为"{code}"'))
-def then_advance_refused(advance_error, code):
-    assert advance_error == code
