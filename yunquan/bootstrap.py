@@ -12,11 +12,16 @@ def bootstrap() -> None:
     money freed. Idempotent."""
     from claims import kinds
     from claims import service as claims
+    from clusters import performance
     from schemes import service as schemes
+    from talent import claiming as talent_claims
     from vouchers import expiry, redemption, waitlist
+    from vouchers import performance as voucher_figures
 
     kinds.register(redemption.VoucherRedemption())
+    kinds.register(talent_claims.TalentClaim())
     # Vouchers expire before returned claims lapse; the waitlist is then promoted once (settle_due).
     schemes.on_due(expiry.due_work)
     schemes.on_due(claims.due_work)
     schemes.on_money_freed("cloud", waitlist.promote)
+    performance.on_figures(voucher_figures.pilot_figures)
