@@ -161,6 +161,19 @@ def _check_window(scheme: Scheme, today: dt.date) -> None:
                                                 "apply_to": last.isoformat(), "today": today.isoformat()})
 
 
+def _settle_lapsed_holds(uow, trainee_ids: list[int], today: dt.date) -> None:
+    """A trainee may be held by a claim of another scheme (last year's) that lapsed with its window
+    and is not stored as lapsed yet (the daily job or that scheme's next write does it). Do that
+    scheme's due work now, as its next write would, and commit it on its own: the lapse happened
+    with time, whatever becomes of this claim, and no other scheme stays locked while this one is."""
+    q = (select(Claim.scheme_id).join(TalentClaimLine, TalentClaimLine.claim_id == Claim.id)
+         .where(TalentClaimLine.active, TalentClaimLine.trainee_id.in_(trainee_ids), Claim.status == "returned",
+                Claim.lapses_on < today).distinct())
+    for scheme_id in sorted(uow.session.exec(q)):
+        schemes.lock(uow, scheme_id, today=today)
+        uow.checkpoint()
+
+
 def submit(uow, *, actor: Actor, scheme_id: int, trainee_ids: list[int]) -> Claim:
     """Claim talent vouchers for qualified trainees of the enterprise: priced, capped, reserved
     from the scheme's budget (``BUDGET_EXHAUSTED`` when short: talent claims do not wait) and opened
@@ -168,6 +181,7 @@ def submit(uow, *, actor: Actor, scheme_id: int, trainee_ids: list[int]) -> Clai
     trainee_ids = _check_ids(trainee_ids)
     s = uow.session
     today = clock.today()
+    _settle_lapsed_holds(uow, trainee_ids, today)
     scheme = schemes.lock(uow, scheme_id, today=today)
     if scheme.kind != "talent":
         raise WrongSchemeKind("talent vouchers are claimed under a talent scheme", details={"kind": scheme.kind})
