@@ -8,8 +8,8 @@ from __future__ import annotations
 
 
 def bootstrap() -> None:
-    """Register the claim kinds, the work that falls due with time and what a scheme does with
-    money freed. Idempotent."""
+    """Register the claim kinds, the work that falls due with time, what a scheme does with
+    money freed and what a claim kind counts towards a cluster pilot's performance. Idempotent."""
     from claims import kinds
     from claims import service as claims
     from clusters import performance
