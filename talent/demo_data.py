@@ -3,7 +3,9 @@ enterprise, one at each "1+X" level and one still short of the offline hours. No
 try ``POST /api/v1/talent-claims``. Re-runnable."""
 from __future__ import annotations
 
-from flask import current_app
+import os
+
+from flask import current_app, has_app_context
 from sqlmodel import select
 
 from kernel.money import format_fen
@@ -32,7 +34,8 @@ def load_demo_talent(uow_factory, orgs: dict[str, int], users: dict[str, int]) -
         training = uow_factory.run(lambda u: talent.create_training(
             u, actor=provider, title=TITLE, tracks=["精益", "软件", "装备", "自动化", "工艺材料"],
             online_hours_min=40, offline_hours_min=16, fee=3500_00))
-    key = idkey.key_from(current_app.config)
+    key = idkey.key_from(current_app.config if has_app_context() else
+                         {"ID_KEY": os.environ.get("YUNQUAN_ID_KEY"), "ID_KEY_FILE": os.environ.get("YUNQUAN_ID_KEY_FILE")})
     out = [f"  training {training.id} {TITLE} (provider: integrator; 40 h online, 16 h offline, fee 3500.00)"]
     for name, first17, online, offline, level in PEOPLE:
         digest = rules.resident_id_digest(key, first17 + rules.id_check_character(first17))
