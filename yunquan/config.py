@@ -6,6 +6,10 @@ from pathlib import Path
 
 
 def from_environment() -> dict:
+    id_key = os.environ.get("YUNQUAN_ID_KEY") or None
+    if id_key is not None and len(id_key.encode("utf-8")) < 32:
+        # refuse to start rather than fail at the first enrolment
+        raise ValueError("YUNQUAN_ID_KEY must be at least 32 characters (it keys the digests of resident ID numbers)")
     return {
         "DATABASE_URL": os.environ.get("YUNQUAN_DATABASE_URL", f"sqlite:///{Path.cwd() / 'yunquan.db'}"),
         "EVIDENCE_DIR": os.environ.get("YUNQUAN_EVIDENCE_DIR", str(Path.cwd() / "var" / "evidence")),
@@ -14,7 +18,7 @@ def from_environment() -> dict:
                                     if os.environ.get("YUNQUAN_PUBLICITY_DAYS_OVERRIDE") else None),
         "HOLIDAYS": os.environ.get("YUNQUAN_HOLIDAYS", ""),
         # resident ID numbers are hashed under this key (talent/idkey.py: production sets YUNQUAN_ID_KEY)
-        "ID_KEY": os.environ.get("YUNQUAN_ID_KEY") or None,
+        "ID_KEY": id_key,
         "ID_KEY_FILE": os.environ.get("YUNQUAN_ID_KEY_FILE", str(Path.cwd() / "var" / "id.key")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("YUNQUAN_MAX_REQUEST_BYTES", str(32 * 1024 * 1024))),
     }

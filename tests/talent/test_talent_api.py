@@ -6,6 +6,7 @@ import json
 import os
 import stat
 
+import pytest
 import sqlalchemy as sa
 
 from claims.models import Claim
@@ -319,3 +320,12 @@ def test_a_resubmission_cannot_add_trainees(desk, pilot, talent_scheme):
     pilot.ok("POST", f"/claims/{claim['id']}/return", pilot.reviewer, json={"reason": "补充材料"})
     refused(pilot.call("POST", f"/talent-claims/{claim['id']}/resubmit", pilot.enterprise_tokens["南海陶瓷"],
                        json={"trainee_ids": [desk.trainees["李四"]]}), 422, "VALIDATION_ERROR", "trainee_ids")
+
+
+def test_the_service_refuses_to_start_with_a_short_id_key(monkeypatch):
+    from yunquan import config
+    monkeypatch.setenv("YUNQUAN_ID_KEY", "too short")
+    with pytest.raises(ValueError, match="YUNQUAN_ID_KEY"):
+        config.from_environment()
+    monkeypatch.setenv("YUNQUAN_ID_KEY", "x" * 32)
+    assert config.from_environment()["ID_KEY"] == "x" * 32
