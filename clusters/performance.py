@@ -28,6 +28,7 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlmodel import select
 
+from adapters.tables import one_of
 from claims.models import Claim
 from clusters import rules
 from clusters.models import BenchmarkCase, Cluster, ClusterMember, ExperienceCentre
@@ -70,10 +71,10 @@ def _count(session, model, cluster_id: int) -> int:
     return session.exec(select(sa.func.count()).select_from(model).where(model.cluster_id == cluster_id)).one()
 
 
-def _claims(scope: PilotScope, scheme_kind: str, *conditions):
-    where = [Claim.enterprise_id.in_(scope.enterprises), Scheme.kind == scheme_kind, *conditions]
+def _claims(session, scope: PilotScope, scheme_kind: str, *conditions):
+    where = [one_of(session, Claim.enterprise_id, list(scope.enterprises)), Scheme.kind == scheme_kind, *conditions]
     if scheme_kind == "cloud":
-        where.append(Claim.provider_id.in_(scope.providers))
+        where.append(one_of(session, Claim.provider_id, list(scope.providers)))
     return where
 
 
@@ -82,7 +83,7 @@ def _claim_money(session, scope: PilotScope, scheme_kind: str) -> tuple[int, int
     approved = sa.func.coalesce(sa.func.sum(sa.case((Claim.status.in_(APPROVED), Claim.final_amount), else_=0)), 0)
     paid = sa.func.coalesce(sa.func.sum(sa.case((Claim.status == "paid", Claim.final_amount), else_=0)), 0)
     row = session.exec(select(approved, paid).select_from(Claim).join(Scheme, Scheme.id == Claim.scheme_id)
-                       .where(*_claims(scope, scheme_kind))).one()
+                       .where(*_claims(session, scope, scheme_kind))).one()
     return int(row[0]), int(row[1])
 
 
@@ -93,7 +94,7 @@ def read(session, cluster: Cluster, today: dt.date) -> dict:
     if scope.enterprises:
         on_platform = session.exec(
             select(sa.func.count(sa.distinct(Claim.enterprise_id))).select_from(Claim)
-            .join(Scheme, Scheme.id == Claim.scheme_id).where(*_claims(scope, "cloud", Claim.status == "paid"))).one()
+            .join(Scheme, Scheme.id == Claim.scheme_id).where(*_claims(session, scope, "cloud", Claim.status == "paid"))).one()
     figures = {"experience_centres": _count(session, ExperienceCentre, cluster.id),
                "benchmark_cases": len({rules.case_type_key(t) for t in types}),
                "enterprises_on_platform": on_platform}
