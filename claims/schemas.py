@@ -36,7 +36,8 @@ class ClaimOut(ma.Schema):
     """A claim of any kind. The fields of its kind follow the shared ones (a voucher's redemption
     adds ``voucher_id``, ``contract_amount``, ``face_value``, ``invoice_amount``, ``paid_amount``)."""
     id = ma.fields.Integer()
-    kind = ma.fields.String(metadata={"description": "voucher (a voucher's redemption), …"})
+    kind = ma.fields.String(metadata={"description": "voucher (a voucher's redemption), talent (a talent "
+                                                     "voucher claim: adds trainee_ids), …"})
     status = ma.fields.String(metadata={"description": " | ".join(CLAIM_STATUSES)})
     scheme_id = ma.fields.Integer()
     enterprise_id = ma.fields.Integer()

@@ -12,3 +12,8 @@ class LeadLimitExceeded(Conflict):
 
 class DuplicateMember(Conflict):
     code = "DUPLICATE_MEMBER"
+
+
+class DuplicateRecord(Conflict):
+    """The same experience centre or benchmark case recorded twice for one pilot."""
+    code = "DUPLICATE_RECORD"

@@ -1,13 +1,19 @@
 """Cluster pilots (产业集群试点) and their alliances (产业联合体)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlmodel import select
 
-from clusters.errors import ClusterNotFound, DuplicateMember, LeadLimitExceeded
-from clusters.models import Cluster, ClusterMember
-from kernel.errors import ValidationError
+from adapters.tables import fetch, locked
+from clusters import rules
+from clusters.errors import ClusterNotFound, DuplicateMember, DuplicateRecord, LeadLimitExceeded
+from clusters.models import BenchmarkCase, Cluster, ClusterMember, ExperienceCentre
+from kernel import clock
+from kernel.errors import Forbidden, InvalidState, ValidationError
 from parties import service as organisations
+from parties.actors import Actor
 from parties.models import Organisation
 from parties.rules import normalise_city
 
@@ -15,27 +21,32 @@ MEMBER_ROLES = ("partner", "enterprise")
 
 
 def create(uow, *, name: str, industry: str, starting_area: str, city: str, lead_org_id: int, year: int) -> Cluster:
-    """A national platform may lead at most three pilots a year; any other provider one pilot."""
-    for field, value in (("name", name), ("industry", industry), ("starting_area", starting_area)):
-        if not value or not value.strip():
+    """A pilot with exactly one starting area. Lead limits (``rules.lead_limit``): a national
+    platform leads at most three active pilots a year, any other provider one active pilot. The
+    lead's row is locked first, so two pilots created at once for one lead are counted one after
+    the other."""
+    for field, value in (("name", name), ("industry", industry)):
+        if not isinstance(value, str) or not value.strip():
             raise ValidationError(f"{field} is required", field=field)
+    starting_area = rules.one_starting_area(starting_area)
+    city = normalise_city(city)
     s = uow.session
     lead = organisations.get(s, lead_org_id)
     if lead.kind != "provider":
         raise ValidationError("the lead unit must be a provider", field="lead_org_id")
-    s.exec(select(type(lead)).where(type(lead).id == lead.id).with_for_update()).first()  # serialise leads
-    if lead.provider_class == "national_platform":
-        led = s.exec(select(sa.func.count()).select_from(Cluster)
-                     .where(Cluster.lead_org_id == lead.id, Cluster.year == year)).one()
-        limit, scope = 3, f"in {year}"
-    else:
-        led = s.exec(select(sa.func.count()).select_from(Cluster).where(Cluster.lead_org_id == lead.id)).one()
-        limit, scope = 1, "in all"
-    if led >= limit:
-        raise LeadLimitExceeded(f"{lead.name} already leads {led} pilot(s) {scope}; the limit is {limit}",
-                                details={"lead_org_id": lead.id, "limit": limit})
-    cluster = Cluster(name=name.strip(), industry=industry.strip(), starting_area=starting_area.strip(),
-                      city=normalise_city(city), lead_org_id=lead.id, year=year)
+    s.exec(locked(select(Organisation).where(Organisation.id == lead.id))).one()  # serialise this lead's pilots
+    limit = rules.lead_limit(lead.provider_class)
+    counted = [Cluster.lead_org_id == lead.id, Cluster.status == "active"]
+    if limit.per_year:
+        counted.append(Cluster.year == year)
+    led = s.exec(select(sa.func.count()).select_from(Cluster).where(*counted)).one()
+    if led >= limit.limit:
+        scope = f"in {year}" if limit.per_year else "at a time"
+        raise LeadLimitExceeded(f"{lead.name} already leads {led} pilot(s) {scope}; the limit is {limit.limit}",
+                                details={"lead_org_id": lead.id, "provider_class": lead.provider_class,
+                                         "limit": limit.limit, "per_year": limit.per_year, "leads": led})
+    cluster = Cluster(name=name.strip(), industry=industry.strip(), starting_area=starting_area,
+                      city=city, lead_org_id=lead.id, year=year, status="active")
     s.add(cluster)
     s.flush()
     s.add(ClusterMember(cluster_id=cluster.id, org_id=lead.id, role="partner"))
@@ -43,12 +54,15 @@ def create(uow, *, name: str, industry: str, starting_area: str, city: str, lead
     return cluster
 
 
+def get(session, cluster_id: int, *, lock: bool = False) -> Cluster:
+    return fetch(session, Cluster, cluster_id, lock=lock, missing=ClusterNotFound, what="cluster")
+
+
 def add_member(uow, *, cluster_id: int, org_id: int, role: str) -> ClusterMember:
     if role not in MEMBER_ROLES:
         raise ValidationError(f"role must be one of {', '.join(MEMBER_ROLES)}", field="role")
     s = uow.session
-    if s.get(Cluster, cluster_id) is None:
-        raise ClusterNotFound(f"cluster {cluster_id} not found", details={"cluster_id": cluster_id})
+    get(s, cluster_id)
     org = organisations.get(s, org_id)
     if role == "enterprise" and org.kind != "enterprise":
         raise ValidationError("an enterprise member must be an enterprise", field="org_id")
@@ -76,10 +90,86 @@ def in_alliance(session, *, lead_id: int, partner_id: int) -> bool:
 
 def alliance_providers(session, cluster_id: int) -> list[int]:
     """The lead and the partner providers of a pilot: whose products its enterprises can buy."""
-    cluster = session.get(Cluster, cluster_id)
-    if cluster is None:
-        raise ClusterNotFound(f"cluster {cluster_id} not found", details={"cluster_id": cluster_id})
+    cluster = get(session, cluster_id)
     partners = session.exec(select(ClusterMember.org_id).join(Organisation, Organisation.id == ClusterMember.org_id)
                             .where(ClusterMember.cluster_id == cluster_id, ClusterMember.role == "partner",
                                    Organisation.kind == "provider")).all()
     return sorted({cluster.lead_org_id, *partners})
+
+
+# --- the task book: what the lead unit records --------------------------------------------------
+
+def _lead_record(uow, *, actor: Actor, cluster_id: int) -> Cluster:
+    cluster = get(uow.session, cluster_id, lock=True)
+    if actor.org_id != cluster.lead_org_id:
+        raise Forbidden("only the pilot's lead unit records its task book", details={"lead_org_id": cluster.lead_org_id})
+    if cluster.status != "active":
+        raise InvalidState(f"the pilot is {cluster.status}", details={"status": cluster.status})
+    return cluster
+
+
+def _title(value, field: str, max_chars: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{field} is required", field=field)
+    value = " ".join(value.split())
+    if len(value) > max_chars:
+        raise ValidationError(f"{field} has at most {max_chars} characters", field=field)
+    return value
+
+
+def record_experience_centre(uow, *, actor: Actor, cluster_id: int, name: str, opened_on: dt.date) -> ExperienceCentre:
+    """体验展示中心. Opened on a day that has come (a plan is not a centre); one name once per pilot."""
+    name = _title(name, "name", 200)
+    if opened_on > clock.today():
+        raise ValidationError("opened_on is in the future: record a centre once it is open", field="opened_on")
+    cluster = _lead_record(uow, actor=actor, cluster_id=cluster_id)
+    s = uow.session
+    if s.exec(select(ExperienceCentre.id).where(ExperienceCentre.cluster_id == cluster.id,
+                                                ExperienceCentre.name == name)).first() is not None:
+        raise DuplicateRecord("this pilot has recorded an experience centre of that name", details={"name": name})
+    row = ExperienceCentre(cluster_id=cluster.id, name=name, opened_on=opened_on, recorded_by=actor.user_id)
+    s.add(row)
+    uow.commit()
+    return row
+
+
+def record_benchmark_case(uow, *, actor: Actor, cluster_id: int, title: str, case_type: str) -> BenchmarkCase:
+    """标杆案例 with its type (free text: 智能制造, 供应链协同, …); one title once per pilot."""
+    title = _title(title, "title", 200)
+    case_type = _title(case_type, "case_type", 50)
+    cluster = _lead_record(uow, actor=actor, cluster_id=cluster_id)
+    s = uow.session
+    if s.exec(select(BenchmarkCase.id).where(BenchmarkCase.cluster_id == cluster.id,
+                                             BenchmarkCase.title == title)).first() is not None:
+        raise DuplicateRecord("this pilot has recorded a benchmark case of that title", details={"title": title})
+    row = BenchmarkCase(cluster_id=cluster.id, title=title, case_type=case_type, recorded_by=actor.user_id)
+    s.add(row)
+    uow.commit()
+    return row
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def check_reader(cluster: Cluster, actor: Actor) -> None:
+    """Staff and the lead unit read a pilot."""
+    if not actor.is_staff and actor.org_id != cluster.lead_org_id:
+        raise Forbidden("a pilot is read by staff and its lead unit")
+
+
+def view(session, cluster: Cluster) -> dict:
+    """The pilot with its members and its task book as recorded."""
+    members = session.exec(select(ClusterMember.org_id, ClusterMember.role, Organisation.name, Organisation.kind)
+                           .join(Organisation, Organisation.id == ClusterMember.org_id)
+                           .where(ClusterMember.cluster_id == cluster.id).order_by(ClusterMember.id)).all()
+    centres = session.exec(select(ExperienceCentre).where(ExperienceCentre.cluster_id == cluster.id)
+                           .order_by(ExperienceCentre.id)).all()
+    cases = session.exec(select(BenchmarkCase).where(BenchmarkCase.cluster_id == cluster.id)
+                         .order_by(BenchmarkCase.id)).all()
+    return {**{k: getattr(cluster, k) for k in ("id", "name", "industry", "starting_area", "city", "lead_org_id",
+                                                 "year", "status")},
+            "members": [{"org_id": m.org_id, "name": m.name, "kind": m.kind, "role": m.role} for m in members],
+            "task_book": {"targets": dict(rules.TARGETS),
+                          "experience_centres": [{"id": c.id, "name": c.name, "opened_on": c.opened_on}
+                                                 for c in centres],
+                          "benchmark_cases": [{"id": c.id, "title": c.title, "case_type": c.case_type}
+                                              for c in cases]}}

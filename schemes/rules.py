@@ -41,6 +41,13 @@ class Settings:
     advance_ratio: Decimal = D("0.70")            # order financing: most advanced × contract amount
     default_after_days: int = 90                  # days an instalment may stay unpaid past due
     # --- end financing ----------------------------------------------------------------------------
+    # --- talent vouchers (人才上云服务券, POLICY.md §9) -------------------------------------------
+    talent_amount_junior: Decimal = D("1000.00")        # per qualified trainee certified 初级
+    talent_amount_intermediate: Decimal = D("2000.00")  # 中级
+    talent_amount_senior: Decimal = D("3000.00")        # 高级
+    talent_online_hours_min: int = 40             # whole hours, for a programme that sets no minimum
+    talent_offline_hours_min: int = 16
+    # --- end of talent vouchers ----------------------------------------------------------------
 
     def max_share(self, city: str) -> Decimal:
         return self.max_share_prd if city in PEARL_RIVER_DELTA else self.max_share_other
@@ -67,7 +74,11 @@ class Settings:
         return out
 
 
-_MONEY_KEYS = {"enterprise_cap", "provider_quota_major", "provider_quota_other", "min_prior_revenue"}
+_MONEY_KEYS = {"enterprise_cap", "provider_quota_major", "provider_quota_other", "min_prior_revenue",
+               "talent_amount_junior", "talent_amount_intermediate", "talent_amount_senior"}
+# whole numbers and their (inclusive) range
+_COUNT_KEYS = {"publicity_working_days": (0, 60), "min_age_years": (0, 60),
+               "talent_online_hours_min": (0, 1000), "talent_offline_hours_min": (0, 1000)}
 _RATE_KEYS = {"max_share_prd", "max_share_other", "settle_min_paid_ratio"}
 
 
@@ -153,9 +164,10 @@ def parse_settings(overrides: dict[str, Any] | None, base: Settings | None = Non
             values[key] = _money(key, value)
         elif key in _RATE_KEYS:
             values[key] = _rate(key, value)
-        elif key in ("publicity_working_days", "min_age_years"):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60:
-                raise ValidationError(f"{key} must be a whole number from 0 to 60", field=key)
+        elif key in _COUNT_KEYS:
+            low, high = _COUNT_KEYS[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValidationError(f"{key} must be a whole number from {low} to {high}", field=key)
             values[key] = value
         elif key == "holidays":
             if not isinstance(value, list):

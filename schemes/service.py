@@ -17,6 +17,7 @@ from sqlmodel import select
 from adapters.tables import fetch
 from kernel import clock
 from kernel.errors import ValidationError
+from kernel.money import from_fen
 from schemes import budget, rules
 from schemes.errors import SchemeNotFound
 from schemes.models import Scheme, SchemeSettingsVersion
@@ -152,6 +153,13 @@ def settle(uow, *, scheme_id: int) -> bool:
     lock(uow, scheme_id)
     uow.commit()
     return True
+
+
+def enterprise_facts(org) -> rules.EnterpriseFacts:
+    """What eligibility (POLICY.md §2) looks at in an organisation row."""
+    return rules.EnterpriseFacts(uscc=org.uscc, city=org.city, founded_on=org.founded_on,
+                                 prior_year_revenue=None if org.prior_year_revenue is None
+                                 else from_fen(org.prior_year_revenue))
 
 
 def scheme_ids(session) -> list[int]:

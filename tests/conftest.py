@@ -119,7 +119,7 @@ def uow_factory(db):
 @pytest.fixture
 def app(db, tmp_path):
     return create_app({"TESTING": True, "ENGINE": db, "DATABASE_URL": str(db.url),
-                       "EVIDENCE_DIR": str(tmp_path / "evidence")})
+                       "EVIDENCE_DIR": str(tmp_path / "evidence"), "ID_KEY_FILE": str(tmp_path / "id.key")})
 
 
 @pytest.fixture

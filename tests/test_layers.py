@@ -21,7 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "catalog": LOW | {"parties"},
     "schemes": LOW | {"ledger", "parties"},
     "claims": LOW | {"ledger", "parties", "schemes"},
-    "clusters": LOW | {"parties", "catalog"},
+    "clusters": LOW | {"parties", "catalog", "schemes", "claims"},
     "payouts": LOW | {"ledger", "parties", "schemes", "claims"},
     "vouchers": LOW | {"ledger", "parties", "catalog", "schemes", "claims", "clusters"},
     "financing": LOW | {"ledger", "parties", "catalog", "schemes", "claims", "clusters", "vouchers"},

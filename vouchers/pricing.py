@@ -12,6 +12,7 @@ from kernel.money import from_fen, to_fen
 from parties import service as organisations
 from parties.models import Organisation
 from schemes import rules as scheme_rules
+from schemes import service as schemes
 from schemes.models import Scheme
 from vouchers import contracts, rules
 from vouchers.models import Contract, Voucher
@@ -52,9 +53,7 @@ def price(session, *, scheme: Scheme, settings: scheme_rules.Settings, contract:
 
 
 def facts(org: Organisation) -> scheme_rules.EnterpriseFacts:
-    return scheme_rules.EnterpriseFacts(uscc=org.uscc, city=org.city, founded_on=org.founded_on,
-                                        prior_year_revenue=None if org.prior_year_revenue is None
-                                        else from_fen(org.prior_year_revenue))
+    return schemes.enterprise_facts(org)
 
 
 def city_left(session, scheme: Scheme, settings: scheme_rules.Settings, city: str) -> int | None:

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 
 def bootstrap() -> None:
-    """Register the claim kinds, the work that falls due with time and what a scheme does with
-    money freed. Idempotent."""
+    """Register the claim kinds, the work that falls due with time, what a scheme does with
+    money freed and what a claim kind counts towards a cluster pilot's performance. Idempotent."""
     from claims import kinds
     from claims import service as claims
     from financing import rewards
+    from clusters import performance
     from schemes import service as schemes
+    from talent import claiming as talent_claims
     from vouchers import expiry, redemption, waitlist
+    from vouchers import performance as voucher_figures
 
     kinds.register(redemption.VoucherRedemption())
     kinds.register(rewards.FinancingReward())
+    kinds.register(talent_claims.TalentClaim())
     # Vouchers expire before returned claims lapse; the waitlist is then promoted once (settle_due).
     schemes.on_due(expiry.due_work)
     schemes.on_due(claims.due_work)
     schemes.on_money_freed("cloud", waitlist.promote)
+    performance.on_figures(voucher_figures.pilot_figures)

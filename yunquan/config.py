@@ -6,6 +6,10 @@ from pathlib import Path
 
 
 def from_environment() -> dict:
+    id_key = os.environ.get("YUNQUAN_ID_KEY") or None
+    if id_key is not None and len(id_key.encode("utf-8")) < 32:
+        # refuse to start rather than fail at the first enrolment
+        raise ValueError("YUNQUAN_ID_KEY must be at least 32 characters (it keys the digests of resident ID numbers)")
     return {
         "DATABASE_URL": os.environ.get("YUNQUAN_DATABASE_URL", f"sqlite:///{Path.cwd() / 'yunquan.db'}"),
         # JSON lines outside the database: the ledger heads anchored at every period close, payout
@@ -16,5 +20,8 @@ def from_environment() -> dict:
         "PUBLICITY_DAYS_OVERRIDE": (int(os.environ["YUNQUAN_PUBLICITY_DAYS_OVERRIDE"])
                                     if os.environ.get("YUNQUAN_PUBLICITY_DAYS_OVERRIDE") else None),
         "HOLIDAYS": os.environ.get("YUNQUAN_HOLIDAYS", ""),
+        # resident ID numbers are hashed under this key (talent/idkey.py: production sets YUNQUAN_ID_KEY)
+        "ID_KEY": id_key,
+        "ID_KEY_FILE": os.environ.get("YUNQUAN_ID_KEY_FILE", str(Path.cwd() / "var" / "id.key")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("YUNQUAN_MAX_REQUEST_BYTES", str(32 * 1024 * 1024))),
     }

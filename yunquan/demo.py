@@ -14,9 +14,11 @@ from sqlmodel import select
 
 from catalog.demo_data import load_demo_catalogue
 from financing.demo_data import load_demo_financing
+from clusters.demo_data import load_demo_task_book
 from parties import service as organisations
 from parties.models import Organisation
 from parties.rules import uscc_check_digit
+from talent.demo_data import load_demo_talent
 from vouchers.demo_data import load_demo_vouchers
 from yunquan import users
 from yunquan.models import ApiToken, User
@@ -60,7 +62,8 @@ DEMO_USERS = [
 # Domains add their demo data here, in order: functions
 # ``(uow_factory, orgs: dict[str, int], users: dict[str, int]) -> list[str]`` (demo org key -> id,
 # demo username -> user id) returning lines to print. The shell calls them; domains never import it.
-DEMO_LOADERS: list = [load_demo_catalogue, load_demo_vouchers, load_demo_financing]
+DEMO_LOADERS: list = [load_demo_catalogue, load_demo_vouchers, load_demo_task_book, load_demo_talent,
+                      load_demo_financing]
 
 
 def load(uow_factory) -> tuple[dict[str, int], dict[str, str], list[str]]:

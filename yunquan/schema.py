@@ -21,6 +21,7 @@ def metadata() -> sa.MetaData:
     import parties.models  # noqa: F401
     import payouts.models  # noqa: F401
     import schemes.models  # noqa: F401
+    import talent.models  # noqa: F401
     import vouchers.models  # noqa: F401
     import yunquan.models  # noqa: F401
     return SQLModel.metadata
