@@ -679,13 +679,14 @@ class _ChainWalk:
         _, key, kind, effective_date, memo, ref, reverses_id, chash, created_at = row
         legs = postings.get(jid, ())
         codes, opened = self.codes, self.opened
-        coded = []
+        coded, total = [], 0
         for _, _, _, account_id, amount in legs:
             if account_id not in opened:
                 raise _Bad("posting to an account that does not exist" if account_id not in codes
                            else "posting to an account the chain had not opened yet", journal=jid)
             coded.append((codes[account_id], amount))
-        if len(legs) < 2 or sum(amount for _, amount in coded) != 0:
+            total += amount
+        if len(legs) < 2 or total != 0:
             raise _Bad("postings do not sum to zero", journal=jid)
         if self.content_hash(kind, effective_date, memo, ref, reverses_id, coded) != chash:
             raise _Bad("content does not match its hash", journal=jid)
