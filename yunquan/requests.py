@@ -91,7 +91,7 @@ def replay_or_reserve():
             new_id = s.execute(sa.insert(IR).values(user_id=user_id, key=key, method=request.method,
                                                     path=request.path[:300], request_hash=digest,
                                                     created_at=clock.now()).returning(IR.c.id)).scalar_one()
-            uow.commit()
+            s.commit()  # the key's own bookkeeping: not the request's work (uow.commit() would say it was)
         except sa.exc.IntegrityError:
             raise Conflict("a request with this Idempotency-Key is still being processed",
                            code="IDEMPOTENCY_IN_PROGRESS", details={"key": key}) from None
