@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from adapters.access import ROLES, authenticated, current_principal, roles, uow
+from adapters.access import ROLES, authenticated, current_principal, keep_secret, roles, uow
 from adapters.fields import Id
 from kernel.errors import ValidationError
 from yunquan import users
@@ -39,6 +39,7 @@ class Users(MethodView):
             raise ValidationError("role or roles is required", field="role")
         with uow() as u:
             user, token = users.create_user(u, username=data["username"], roles=wanted, org_id=data["org_id"])
+        keep_secret("token")  # shown once: a replay answers the user with "token": null
         return {"id": user.id, "username": user.username, "roles": sorted(user.role_set), "org_id": user.org_id,
                 "token": token}
 
