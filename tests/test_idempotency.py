@@ -138,3 +138,77 @@ def test_the_same_key_sent_eight_times_at_once_does_the_work_once_and_every_answ
     assert [a[0] for a in answers] == [201] * 8, answers
     assert all(a[1] == answers[0][1] for a in answers)
     assert sum(1 for a in answers if a[2] is None) == 1  # exactly one answer was not a replay
+
+
+def stored_answers(db) -> list[str]:
+    import sqlalchemy as sa
+
+    from yunquan.models import IdempotentRequest
+    with db.connect() as c:
+        return [r.response_body or "" for r in c.execute(sa.select(IdempotentRequest.__table__))]
+
+
+def test_a_replayed_user_creation_answers_the_user_without_its_token_and_the_token_is_never_stored(client, admin,
+                                                                                                    db):
+    h = auth(admin) | {"Idempotency-Key": "new-auditor"}
+    first = client.post("/api/v1/users", json={"username": "审计员", "role": "auditor"}, headers=h)
+    assert first.status_code == 201 and first.json["token"].startswith("yq_")
+    assert stored_answers(db) and not any(first.json["token"] in body for body in stored_answers(db))
+    replay = client.post("/api/v1/users", json={"username": "审计员", "role": "auditor"}, headers=h)
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json == first.json | {"token": None}
+
+
+def test_an_issued_token_is_not_stored_for_replays_either(client, admin, world, db):
+    uid, _ = world.user("auditor")
+    r = client.post(f"/api/v1/users/{uid}/tokens", headers=auth(admin) | {"Idempotency-Key": "again"})
+    assert r.status_code == 201 and not any(r.json["token"] in body for body in stored_answers(db))
+
+
+def test_a_revoked_token_answers_401_and_a_new_one_works(client, admin, world):
+    uid, token = world.user("auditor")
+    assert client.get("/api/v1/users/me", headers=auth(token)).status_code == 200
+    r = client.post(f"/api/v1/users/{uid}/tokens/revoke", headers=auth(admin))
+    assert r.status_code == 200 and r.json == {"user_id": uid, "revoked": 1}
+    out = client.get("/api/v1/users/me", headers=auth(token))
+    assert out.status_code == 401 and out.headers["WWW-Authenticate"].startswith("Bearer")
+    fresh = client.post(f"/api/v1/users/{uid}/tokens", headers=auth(admin)).json["token"]
+    assert client.get("/api/v1/users/me", headers=auth(fresh)).status_code == 200
+    assert client.post(f"/api/v1/users/{uid}/tokens/revoke", headers=auth(token)).status_code == 401
+    other = world.token("auditor")
+    assert client.post(f"/api/v1/users/{uid}/tokens/revoke", headers=auth(other)).status_code == 403
+    assert client.post("/api/v1/users/999999/tokens/revoke", headers=auth(admin)).status_code == 404
+
+
+def test_a_key_is_forgotten_after_its_time_to_live(client, admin, db, frozen_clock):
+    frozen_clock("2026-03-02T10:00:00+08:00")
+    h = auth(admin) | {"Idempotency-Key": "daily-key"}
+    assert client.post("/api/v1/orgs", json=org_body(), headers=h).status_code == 201
+    frozen_clock("2026-03-03T09:59:00+08:00")
+    assert client.post("/api/v1/orgs", json=org_body(), headers=h).json["code"] == "IDEMPOTENCY_MISMATCH"
+    frozen_clock("2026-03-03T10:01:00+08:00")  # 24 h and a minute later: the key is free again
+    again = client.post("/api/v1/orgs", json=org_body(), headers=h)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers and org_count(db) == 2
+
+
+def test_the_daily_purge_deletes_only_expired_answers(client, admin, db, frozen_clock, uow_factory):
+    from yunquan.requests import purge_expired
+    frozen_clock("2026-03-02T10:00:00+08:00")
+    client.post("/api/v1/orgs", json=org_body(), headers=auth(admin) | {"Idempotency-Key": "old"})
+    frozen_clock("2026-03-03T11:00:00+08:00")
+    client.post("/api/v1/orgs", json=org_body(), headers=auth(admin) | {"Idempotency-Key": "new"})
+    with uow_factory() as u:
+        assert purge_expired(u.session, ttl_hours=24) == 1
+        u.commit()
+    assert len(stored_answers(db)) == 1
+
+
+def test_an_answer_larger_than_the_cap_is_not_kept_but_the_key_stays_done(db, world, tmp_path):
+    from yunquan.app import create_app
+    client = create_app({"TESTING": True, "ENGINE": db, "IDEMPOTENCY_MAX_RESPONSE_BYTES": 64}).test_client()
+    h = auth(world.token("admin")) | {"Idempotency-Key": "big"}
+    body = org_body()
+    assert client.post("/api/v1/orgs", json=body, headers=h).status_code == 201
+    replay = client.post("/api/v1/orgs", json=body, headers=h)
+    assert replay.status_code == 409 and replay.json["code"] == "IDEMPOTENCY_RESPONSE_NOT_KEPT"
+    assert replay.json["details"]["status"] == 201 and org_count(db) == 1

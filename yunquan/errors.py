@@ -21,6 +21,8 @@ HTTP_CODES = {
 def error_response(status: int, code: str, message: str, details: dict | None = None):
     resp = jsonify({"code": code, "message": message, "details": details or {}})
     resp.status_code = status
+    if status == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="yunquan"'  # RFC 6750: how to authenticate
     return resp
 
 

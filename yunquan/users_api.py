@@ -25,7 +25,7 @@ class UserOut(ma.Schema):
     username = ma.fields.String()
     roles = ma.fields.List(ma.fields.String())
     org_id = ma.fields.Integer(allow_none=True)
-    token = ma.fields.String()
+    token = ma.fields.String(allow_none=True, metadata={"description": "shown once; null in an Idempotency-Key replay"})
 
 
 @blp.route("/users")
@@ -42,6 +42,38 @@ class Users(MethodView):
         keep_secret("token")  # shown once: a replay answers the user with "token": null
         return {"id": user.id, "username": user.username, "roles": sorted(user.role_set), "org_id": user.org_id,
                 "token": token}
+
+
+class TokenOut(ma.Schema):
+    user_id = ma.fields.Integer()
+    token = ma.fields.String(allow_none=True, metadata={"description": "shown once; null in an Idempotency-Key replay"})
+
+
+class RevokedOut(ma.Schema):
+    user_id = ma.fields.Integer()
+    revoked = ma.fields.Integer(metadata={"description": "how many live tokens were revoked"})
+
+
+@blp.route("/users/<int:user_id>/tokens")
+class Tokens(MethodView):
+    @roles("admin")
+    @blp.response(201, TokenOut)
+    def post(self, user_id):
+        """Issue a further API token for the user (shown once)."""
+        with uow() as u:
+            token = users.issue_token(u, user_id=user_id)
+        keep_secret("token")
+        return {"user_id": user_id, "token": token}
+
+
+@blp.route("/users/<int:user_id>/tokens/revoke")
+class RevokeTokens(MethodView):
+    @roles("admin")
+    @blp.response(200, RevokedOut)
+    def post(self, user_id):
+        """Revoke every live token of the user: their next request answers 401."""
+        with uow() as u:
+            return {"user_id": user_id, "revoked": users.revoke_tokens(u, user_id=user_id)}
 
 
 @blp.route("/users/me")
