@@ -6,6 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import select
 
+from kernel import text
 from kernel.errors import ValidationError
 from parties import rules
 from parties.errors import DuplicateOrganisation, OrganisationNotFound
@@ -37,9 +38,7 @@ def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.
     if bool(bank_name) != bool(bank_account):
         raise ValidationError("bank_name and bank_account go together", field="bank_account")
     for field, value in (("name", name), ("bank_name", bank_name)):
-        if value and value.strip()[:1] in ("=", "+", "-", "@"):
-            raise ValidationError(f"{field} cannot start with = + - @ (it would run as a spreadsheet formula)",
-                                  field=field)
+        text.refuse_formula(value, field=field)  # names go into bank files and spreadsheets
     if bank_account is not None:
         bank_account = bank_account.replace(" ", "")
         if not bank_account.isascii() or not bank_account.isdigit() or not 6 <= len(bank_account) <= 40:
