@@ -23,6 +23,7 @@ from typing import Any, Iterator
 
 from catalog import products, rules
 from catalog.errors import ValidationError
+from kernel import text as safe_text
 
 MAX_ROWS = 2000
 HEADER_SEARCH_ROWS = 10  # the official template has a title row or two above the header
@@ -288,7 +289,8 @@ def _date(value: Any) -> dt.date:
 
 
 def _row_spec(raw: dict[str, Any], provider_name: str) -> tuple[rules.ProductSpec | None, list[tuple[str, str]]]:
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str]] = [(f, safe_text.NUL_MESSAGE) for f, v in raw.items()
+                                       if isinstance(v, str) and "\x00" in v]
     kind_text = _text(raw.get("item_kind"))
     item_kind = rules.item_kind_code(kind_text) if kind_text else None
     if item_kind is None:

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from clusters.errors import ClusterNotFound, DuplicateMember, LeadLimitExceeded
 from clusters.models import Cluster, ClusterMember
+from kernel import text
 from kernel.errors import ValidationError
 from parties import service as organisations
 from parties.models import Organisation
@@ -19,6 +20,7 @@ def create(uow, *, name: str, industry: str, starting_area: str, city: str, lead
     for field, value in (("name", name), ("industry", industry), ("starting_area", starting_area)):
         if not value or not value.strip():
             raise ValidationError(f"{field} is required", field=field)
+        text.check_name(value, field=field)
     s = uow.session
     lead = organisations.get(s, lead_org_id)
     if lead.kind != "provider":

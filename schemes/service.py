@@ -15,7 +15,7 @@ from typing import Callable
 from sqlmodel import select
 
 from adapters.tables import fetch
-from kernel import clock
+from kernel import clock, text
 from kernel.errors import ValidationError
 from schemes import budget, rules
 from schemes.errors import SchemeNotFound
@@ -48,6 +48,7 @@ def create(uow, *, actor_id: int, kind: str, name: str, year: int, budget_fen: i
         raise ValidationError(f"kind must be one of {', '.join(rules.SCHEME_KINDS)}", field="kind")
     if not name or not name.strip():
         raise ValidationError("name is required", field="name")
+    text.check_name(name, field="name")
     if not 2000 <= year <= 2100:
         raise ValidationError("year is out of range", field="year")
     if budget_fen <= 0:

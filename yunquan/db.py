@@ -22,6 +22,7 @@ never marks the key done; once the request's work is held it only flushes, ridin
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from typing import Any, Callable
 
@@ -34,8 +35,17 @@ from sqlmodel import Session
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 
+def _create_private(url: str) -> None:
+    """The SQLite file holds tokens' hashes, bank accounts and the ledger: create it readable by
+    its owner only (0600), whatever the umask; SQLite gives its -wal and -shm files the same mode."""
+    path = sa.engine.make_url(url).database
+    if path and path != ":memory:" and not path.startswith("file:") and not os.path.exists(path):
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     if url.startswith("sqlite"):
+        _create_private(url)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **kwargs)
 
         @event.listens_for(engine, "connect")

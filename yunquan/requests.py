@@ -23,6 +23,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlmodel import Session
 
 from kernel import clock
+from kernel.text import NUL_MESSAGE
 from kernel.errors import Conflict, DomainError, Unauthenticated, ValidationError
 from yunquan.db import HeldWork
 from yunquan.models import IdempotentRequest
@@ -179,6 +180,26 @@ def drop_held_work(_exc=None) -> None:
         held.release()
 
 
+def _nul(field: str) -> ValidationError:
+    return ValidationError(NUL_MESSAGE, field=field)
+
+
+def check_text_input() -> None:
+    """NUL is refused wherever text comes in, with one message: the query string, form fields,
+    uploaded files' names and JSON (PostgreSQL cannot store it; SQLite would)."""
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise _nul(name)
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        for name, value in request.form.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise _nul(name)
+        for name, upload in request.files.items(multi=True):
+            if "\x00" in name or "\x00" in (upload.filename or ""):
+                raise _nul(name)
+    check_json_body()
+
+
 def check_json_body() -> None:
     """Refuse JSON that no handler should see: text that is not valid Unicode (lone surrogates
     such as "\\ud800" cannot be stored or printed), NUL characters, nesting deeper than any request
@@ -201,7 +222,7 @@ def check_json_body() -> None:
             stack.extend((v, depth + 1) for v in value)
         elif isinstance(value, str):
             if "\x00" in value:
-                raise DomainError("text must not contain NUL characters", code="VALIDATION_ERROR", status=422)
+                raise _nul("body")
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
@@ -210,7 +231,7 @@ def check_json_body() -> None:
 
 
 def register(app: Flask) -> None:
-    app.before_request(check_json_body)
+    app.before_request(check_text_input)
     app.before_request(authenticate)
     app.before_request(replay_or_hold)
     app.after_request(remember_response)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from adapters.access import ROLES, Principal
-from kernel import clock
+from kernel import clock, text
 from kernel.errors import Conflict, NotFound, ValidationError
 from parties.models import Organisation
 from yunquan.models import ApiToken, User
@@ -30,6 +30,7 @@ def create_user(uow, *, username: str, roles: list[str], org_id: int | None) -> 
     username = (username or "").strip()
     if not username or len(username) > 80:
         raise ValidationError("username is required (at most 80 characters)", field="username")
+    text.check_name(username, field="username")
     if not roles:
         raise ValidationError("at least one role is required", field="roles")
     unknown = sorted(set(roles) - set(ROLES))
