@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from adapters.access import authenticated, current_principal, public, reader, require_org, roles, transact
+from adapters.docs import file_response
 from adapters.paging import decode_cursor, page
 from claims import evidence, rules
 from claims import service as claims
@@ -74,6 +75,7 @@ class EvidenceUpload(MethodView):
 @blp.route("/evidence/<int:evidence_id>")
 class EvidenceDownload(MethodView):
     @authenticated
+    @blp.doc(**file_response("The file as uploaded", "application/pdf", "image/jpeg", "image/png"))
     def get(self, evidence_id):
         """The file itself, for its organisation and staff only."""
         actor = current_actor()

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from adapters.access import public, reader, roles, transact, uow
+from adapters.docs import CSV, XLSX, file_response
 from catalog import export
 from clusters import service as clusters
 from clusters.schemas import ClusterIn, ClusterOut, MemberIn, MemberOut
@@ -36,6 +37,7 @@ class ClusterMembers(MethodView):
 @blp.route("/clusters/<int:cluster_id>/products/export")
 class ClusterCatalogue(MethodView):
     @public
+    @blp.doc(**file_response("The Annex 5 table (?format=csv or xlsx)", CSV, XLSX))
     def get(self, cluster_id):
         """The Annex 5 product table of a cluster pilot: the approved products of its lead and partners."""
         fmt = request.args.get("format", "csv")

@@ -76,9 +76,18 @@ class RevokeTokens(MethodView):
             return {"user_id": user_id, "revoked": users.revoke_tokens(u, user_id=user_id)}
 
 
+class MeOut(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    org_id = ma.fields.Integer(allow_none=True)
+    org_kind = ma.fields.String(allow_none=True)
+
+
 @blp.route("/users/me")
 class Me(MethodView):
     @authenticated
+    @blp.response(200, MeOut)
     def get(self):
         p = current_principal()
         return {"id": p.user_id, "username": p.username, "roles": sorted(p.roles), "org_id": p.org_id,
