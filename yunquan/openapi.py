@@ -56,6 +56,10 @@ def complete(app: Flask, paths: dict[str, dict], components: dict[str, dict]) ->
             if op is None:
                 continue
             rule = access.get((path, method))
+            # who may call it, machine-readable: "public", "authenticated" or the roles; read by
+            # tests/test_role_matrix.py, absent only for a view without an access rule
+            if rule is not None:
+                op["x-access"] = rule if isinstance(rule, str) else sorted(rule)
             wanted = ["400", "422"]
             if rule == "public":
                 op["security"] = []  # no token needed (the published catalogue, the publicity list)
