@@ -36,7 +36,7 @@ from vouchers import applications, contracts
 from yunquan.db import UowFactory
 
 SEED = int(os.environ.get("YUNQUAN_WORKLOAD_SEED", "20260302"))
-PROCESSES, ENTERPRISES, CONTRACTS, DAYS, OPS = 3, 3, 5, 7, 14
+PROCESSES, ENTERPRISES, CONTRACTS, DAYS, OPS = 3, 3, 5, 6, 12
 PUBLICITY_DAYS = 2  # short, so that claims approved in the run are paid in it
 BUDGET = 15_000_000  # 150,000.00: about a third of what the contracts ask, so the waitlist works
 FIRST_DAY = dt.date(2026, 3, 2)  # a Monday
