@@ -133,7 +133,8 @@ def cut_connections(url: str, stop: threading.Event, cuts: list[int], rng: rando
     while not stop.wait(rng.uniform(0.2, 0.6)):
         with admin.connect() as c:
             cuts[0] += c.exec_driver_sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                         "WHERE application_name = 'yq-crash' AND state <> 'idle'").scalar()
+                                         "WHERE application_name = 'yq-crash' AND datname = current_database() "
+                                         "AND state <> 'idle'").scalar()
     admin.dispose()
 
 

@@ -35,7 +35,9 @@ def _recording_lock(uow, scheme_id, *, today=None):
     return scheme
 
 
-schemes.lock = _recording_lock
+def _record_lock_order() -> None:
+    """In the workload's own processes only (never in the test runner that imports this module)."""
+    schemes.lock = _recording_lock
 
 
 @dataclass
@@ -56,6 +58,7 @@ def day_at(day: dt.date) -> dt.datetime:
 
 def run_day(args: dict[str, Any]) -> tuple[Plan, list[dict]]:
     plan: Plan = args["plan"]
+    _record_lock_order()
     engine = make_engine(args["url"], pool_size=2)
     factory = UowFactory(engine)
     clock.set_clock(lambda: day_at(args["day"]))
