@@ -92,6 +92,12 @@ def public(fn: Callable) -> Callable:
     return _mark(fn, "public")
 
 
+def keep_secret(*fields: str) -> None:
+    """The response's top-level ``fields`` are secrets (an API token): an ``Idempotency-Key``
+    replay stores and answers them as null."""
+    g.yq_secret_fields = tuple(fields)
+
+
 def require_org(p: Principal) -> int:
     if p.org_id is None:
         raise Forbidden("this action needs a user that belongs to an organisation")

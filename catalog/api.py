@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from adapters.access import current_principal, optional_principal, public, reader, roles, uow
+from adapters.docs import CSV, XLSX, file_response
 from adapters.paging import decode_cursor, page
 from catalog import export, importer, products
 from catalog.schemas import (
@@ -137,6 +138,7 @@ class Import(MethodView):
 class Export(MethodView):
     @public
     @blp.arguments(ExportArgs, location="query")
+    @blp.doc(**file_response("The Annex 5 table (?format=csv or xlsx)", CSV, XLSX))
     def get(self, args):
         """The approved catalogue as the Annex 5 table."""
         with reader() as s:

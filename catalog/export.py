@@ -12,6 +12,7 @@ import io
 from catalog import products
 from catalog.importer import HEADER_OF
 from kernel.money import format_fen
+from kernel.text import spreadsheet_safe
 
 ANNEX5_FIELDS = ("name", "provider", "scenario", "modules", "expected_effect", "standard")
 EXTRA_FIELDS = ("item_kind", "unit", "unit_price", "valid_from", "valid_to")
@@ -40,9 +41,10 @@ def annex5_rows(session, *, provider_id: int | None = None, item_kind: str | Non
 
 
 def to_csv(rows: list[list[str]]) -> bytes:
-    """UTF-8 with a BOM: without it Excel on Windows opens Chinese text as mojibake."""
+    """UTF-8 with a BOM: without it Excel on Windows opens Chinese text as mojibake. No cell
+    starts like a formula (``spreadsheet_safe``)."""
     buf = io.StringIO(newline="")
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    csv.writer(buf, lineterminator="\r\n").writerows([[spreadsheet_safe(c) for c in row] for row in rows])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -54,6 +56,10 @@ def to_xlsx(rows: list[list[str]]) -> bytes:
     ws.title = SHEET_TITLE
     for row in rows:
         ws.append(row)  # every cell as text: money stays exactly "1000.00", never a float
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # openpyxl takes a text starting with "=" for a formula
+                cell.value = spreadsheet_safe(cell.value)
+                cell.data_type = "s"
     for cell in ws[1]:
         cell.font = Font(bold=True)
     widths = {"A": 6, "B": 28, "C": 28, "D": 40, "E": 36, "F": 40, "G": 48, "H": 18, "I": 10, "J": 14,

@@ -14,17 +14,27 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Iterator
 
 from catalog import products, rules
 from catalog.errors import ValidationError
+from kernel import text as safe_text
 
 MAX_ROWS = 2000
 HEADER_SEARCH_ROWS = 10  # the official template has a title row or two above the header
+# Bounds on what one import may make us read, checked before and while parsing, never after:
+# 2,000 rows of the 12 Annex 5 columns are about 1 MB of CSV and less as XLSX; the limits leave
+# room for long texts and for the blank or formatted rows spreadsheets carry below their data.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_COLUMNS = 64
+MAX_SCAN_ROWS = 10_000
+MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_XLSX_ENTRIES = 200
 
 # field, Chinese header (what the export writes), accepted spellings, required
 COLUMNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
@@ -106,12 +116,16 @@ def _decode_csv(data: bytes) -> tuple[str, str]:
         f"{worst.start} is invalid); save it from Excel as 'CSV UTF-8' or as .xlsx", offset=worst.start)
 
 
-def _csv_rows(data: bytes) -> tuple[list[list[Any]], str]:
+def _csv_rows(data: bytes) -> tuple[Iterator[list[Any]], str]:
     text, encoding = _decode_csv(data)
-    try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""))], encoding
-    except csv.Error as exc:
-        raise _file_error(f"the CSV cannot be read: {exc}") from None
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            for row in csv.reader(io.StringIO(text, newline="")):
+                yield row[:MAX_COLUMNS]
+        except csv.Error as exc:
+            raise _file_error(f"the CSV cannot be read: {exc}") from None
+    return rows(), encoding
 
 
 def _xlsx_cell(value: Any) -> Any:
@@ -128,23 +142,47 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
-def _xlsx_rows(data: bytes) -> list[list[Any]]:
+def _check_xlsx_container(data: bytes) -> None:
+    """Bound what parsing may unpack before parsing starts: a few kilobytes can declare gigabytes."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _file_error(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})") from None
+    unpacked = sum(e.file_size for e in entries)
+    if len(entries) > MAX_XLSX_ENTRIES or unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise _file_error(f"the workbook unpacks to {unpacked} bytes in {len(entries)} parts; an Annex 5 table of "
+                          f"{MAX_ROWS} products needs far less (limit {MAX_XLSX_UNPACKED_BYTES} bytes)")
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
+    """The first sheet's rows, one at a time, at most ``MAX_COLUMNS`` wide. The sheet's declared
+    dimension is ignored: it is the file's claim, and ``A1:XFD1048576`` would make the reader pad
+    every row to 16,384 cells and fill a million rows before a single limit could be checked."""
     from openpyxl import load_workbook  # only imports pay for openpyxl
+    _check_xlsx_container(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise _file_error(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})") from None
     try:
         ws = wb.worksheets[0]
-        return [[_xlsx_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        ws.reset_dimensions()
+        for row in ws.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+            yield [_xlsx_cell(v) for v in row]
     finally:
         wb.close()
 
 
 def read_table(filename: str, data: bytes) -> tuple[str, str | None, list[tuple[int, dict[str, Any]]]]:
-    """``(format, encoding, [(row number, {field: cell})])`` or VALIDATION_ERROR on ``file``."""
+    """``(format, encoding, [(row number, {field: cell})])`` or VALIDATION_ERROR on ``file``.
+
+    Bounded before and while parsing: at most ``MAX_FILE_BYTES``, rows read one at a time, no
+    further than ``MAX_SCAN_ROWS`` down and ``MAX_COLUMNS`` across, whatever the file declares."""
     if not data:
         raise _file_error("the file is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise _file_error(f"the file has {len(data)} bytes; import at most {MAX_FILE_BYTES} bytes at a time",
+                          limit=MAX_FILE_BYTES)
     name = (filename or "").lower()
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise _file_error("this is an old Excel .xls workbook; save it as .xlsx or as CSV")
@@ -154,19 +192,34 @@ def read_table(filename: str, data: bytes) -> tuple[str, str | None, list[tuple[
         raise _file_error("the file is named .xlsx but is not an XLSX workbook")
     else:
         fmt, (grid, encoding) = "csv", _csv_rows(data)
-    header_at, columns = _find_header(grid)
+    try:
+        return (fmt, encoding) + (_records(grid),)
+    finally:
+        getattr(grid, "close", lambda: None)()  # stop the reader (and close the workbook) early
+
+
+def _records(grid: Iterator[list[Any]]) -> list[tuple[int, dict[str, Any]]]:
+    head: list[list[Any]] = []
+    for cells in grid:
+        head.append(cells)
+        if len(head) == HEADER_SEARCH_ROWS:
+            break
+    header_at, columns = _find_header(head)
     rows = []
-    for index in range(header_at + 1, len(grid)):
-        cells = grid[index]
+    for index, cells in enumerate(itertools.chain(head[header_at + 1:], grid), start=header_at + 1):
+        if index >= MAX_SCAN_ROWS:
+            raise _file_error(f"the sheet goes on past row {MAX_SCAN_ROWS}; import at most {MAX_ROWS} products "
+                              "at a time, with nothing below them", limit=MAX_SCAN_ROWS)
         record = {f: cells[i] if i < len(cells) else None for i, f in columns.items()}
         if all(_blank(v) for v in record.values()):
             continue  # spreadsheets end with empty rows
         rows.append((index + 1, record))
+        if len(rows) > MAX_ROWS:
+            raise _file_error(f"the file has more than {MAX_ROWS} product rows; import at most {MAX_ROWS} at a time",
+                              limit=MAX_ROWS)
     if not rows:
         raise _file_error("the file has a header but no product rows")
-    if len(rows) > MAX_ROWS:
-        raise _file_error(f"the file has {len(rows)} product rows; import at most {MAX_ROWS} at a time")
-    return fmt, encoding, rows
+    return rows
 
 
 def _blank(value: Any) -> bool:
@@ -236,7 +289,8 @@ def _date(value: Any) -> dt.date:
 
 
 def _row_spec(raw: dict[str, Any], provider_name: str) -> tuple[rules.ProductSpec | None, list[tuple[str, str]]]:
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str]] = [(f, safe_text.NUL_MESSAGE) for f, v in raw.items()
+                                       if isinstance(v, str) and "\x00" in v]
     kind_text = _text(raw.get("item_kind"))
     item_kind = rules.item_kind_code(kind_text) if kind_text else None
     if item_kind is None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Union
 
+from kernel import text as safe_text
 from kernel.errors import ValidationError
 from kernel.money import FEN, format_fen, from_fen, parse_money, round_down_fen, to_fen
 
@@ -419,7 +420,21 @@ def _text(problems: list[Problem], field: str, label: str, value: Any, max_len: 
     if len(value) > max_len:
         problems.append(Problem(field, f"{label} has {len(value)} characters; at most {max_len}"))
         return None
+    problem = _spreadsheet_text_problem(value, label, name=field == "name")
+    if problem:
+        problems.append(Problem(field, problem))
+        return None
     return value
+
+
+def _spreadsheet_text_problem(value: str, label: str, *, name: bool) -> str | None:
+    """Annex 5 texts are published and opened in spreadsheets: none may start like a formula; a
+    name carries no invisible characters either."""
+    if name:
+        return safe_text.name_problem(value, label)
+    if safe_text.starts_like_formula(value):
+        return f"{label} cannot start with = + - @ (it would run as a spreadsheet formula)"
+    return None
 
 
 def check_product(*, name: Any, item_kind: Any, unit: Any, unit_price: Any, scenario: Any, modules: Any,
@@ -459,6 +474,9 @@ def check_product(*, name: Any, item_kind: Any, unit: Any, unit_price: Any, scen
             p.append(Problem("modules", "every 功能模块 module must be a non-empty text"))
         elif len(cleaned) > 50 or any(len(m) > 100 for m in cleaned):
             p.append(Problem("modules", "at most 50 modules of at most 100 characters each"))
+        elif any(safe_text.starts_like_formula(m) for m in cleaned):
+            p.append(Problem("modules", "a 功能模块 module cannot start with = + - @ (it would run as a spreadsheet "
+                                        "formula)"))
         modules = cleaned
 
     try:

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from adapters.access import authenticated, current_principal, public, reader, require_org, roles, transact
+from adapters.docs import file_response
 from adapters.paging import decode_cursor, page
 from claims import evidence, rules
 from claims import service as claims
@@ -74,12 +75,17 @@ class EvidenceUpload(MethodView):
 @blp.route("/evidence/<int:evidence_id>")
 class EvidenceDownload(MethodView):
     @authenticated
+    @blp.doc(**file_response("The file as uploaded", "application/pdf", "image/jpeg", "image/png"))
     def get(self, evidence_id):
         """The file itself, for its organisation and staff only."""
-        p = current_principal()
+        actor = current_actor()
         with reader() as s:
             row = evidence.get(s, evidence_id)
-        evidence.check_reader(row, org_id=p.org_id, is_staff=p.is_staff)
+            evidence.check_reader(row, org_id=actor.org_id, is_staff=actor.is_staff)
+            if row.claim_id is not None:  # staff limited to a city read the files of claims they may read
+                claims.check_reader(s, claims.get(s, row.claim_id), actor)
+            elif actor.is_staff:
+                claims.check_unclaimed_evidence(s, row, actor)
         path = evidence.open_file(row, current_app.config["EVIDENCE_DIR"])
         resp = send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.filename,
                          etag=row.sha256, max_age=0)
@@ -112,7 +118,7 @@ class ClaimById(MethodView):
         actor = current_actor()
         with reader() as s:
             claim = claims.get(s, claim_id)
-            claims.check_reader(claim, actor)
+            claims.check_reader(s, claim, actor)
             return claim_views(s, [claim])[0]
 
 

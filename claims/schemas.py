@@ -35,6 +35,10 @@ class EvidenceOut(ma.Schema):
 class ClaimOut(ma.Schema):
     """A claim of any kind. The fields of its kind follow the shared ones (a voucher's redemption
     adds ``voucher_id``, ``contract_amount``, ``face_value``, ``invoice_amount``, ``paid_amount``)."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # documented as open: each kind adds its own fields
+
     id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "voucher (a voucher's redemption), talent (a talent "
                                                      "voucher claim: adds trainee_ids), …"})

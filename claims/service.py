@@ -78,9 +78,22 @@ def status_is(status: str, today: dt.date):
     return C.c.status == status
 
 
-def check_reader(claim: Claim, actor: Actor) -> None:
+def check_reader(session, claim: Claim, actor: Actor) -> None:
     if not actor.is_staff and actor.org_id not in (claim.enterprise_id, claim.provider_id, claim.payee_org_id):
         raise Forbidden("this claim belongs to another organisation")
+    if not schemes.in_scope(session, actor, scheme_id=claim.scheme_id, city=claim.city):
+        raise Forbidden("this scheme limits reviewers and finance staff to enterprises of their own city",
+                        details={"claim_city": claim.city})
+
+
+def check_unclaimed_evidence(session, row, actor: Actor) -> None:
+    """A file no claim uses yet belongs to no scheme: staff limited to a city by any scheme read
+    only those of their city's organisations."""
+    if actor.scoped_city is None or not schemes.city_scoped_ids(session):
+        return
+    owner_city = session.execute(sa.select(Organisation.city).where(Organisation.id == row.owner_org_id)).scalar()
+    if owner_city != actor.scoped_city:
+        raise Forbidden("this evidence belongs to an organisation of another city", details={"city": owner_city})
 
 
 def evidence_ids(claim: Claim) -> list[int]:
@@ -105,6 +118,8 @@ def details(session, rows: list[Claim]) -> dict[int, dict]:
 def list_page(session, *, actor: Actor, scheme_id: int | None, status: str | None, today: dt.date, after: int,
               limit: int) -> list[Claim]:
     where = [status_is(status, today)] if status else []
+    scope = schemes.scope_condition(session, actor, Claim)  # other cities' claims are left out, not refused
+    where += [scope] if scope is not None else []
     return party_page(session, Claim, actor=actor, after=after, limit=limit, where=where, scheme_id=scheme_id)
 
 

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from adapters.access import authenticated, current_principal, public, reader, roles, staff, transact, uow
+from adapters.docs import CSV, XLSX, file_response
 from catalog import export
 from clusters import performance
 from clusters import service as clusters
@@ -100,6 +101,7 @@ class ClusterMembers(MethodView):
 @blp.route("/clusters/<int:cluster_id>/products/export")
 class ClusterCatalogue(MethodView):
     @public
+    @blp.doc(**file_response("The Annex 5 table (?format=csv or xlsx)", CSV, XLSX))
     def get(self, cluster_id):
         """The Annex 5 product table of a cluster pilot: the approved products of its lead and partners."""
         fmt = request.args.get("format", "csv")

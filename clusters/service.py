@@ -10,7 +10,7 @@ from adapters.tables import fetch, locked
 from clusters import rules
 from clusters.errors import ClusterNotFound, DuplicateMember, DuplicateRecord, LeadLimitExceeded
 from clusters.models import BenchmarkCase, Cluster, ClusterMember, ExperienceCentre
-from kernel import clock
+from kernel import clock, text
 from kernel.errors import Forbidden, InvalidState, ValidationError
 from parties import service as organisations
 from parties.actors import Actor
@@ -28,8 +28,10 @@ def create(uow, *, name: str, industry: str, starting_area: str, city: str, lead
     for field, value in (("name", name), ("industry", industry)):
         if not isinstance(value, str) or not value.strip():
             raise ValidationError(f"{field} is required", field=field)
+        text.check_name(value, field=field)
     starting_area = rules.one_starting_area(starting_area)
     city = normalise_city(city)
+    text.check_name(starting_area, field="starting_area")
     s = uow.session
     lead = organisations.get(s, lead_org_id)
     if lead.kind != "provider":

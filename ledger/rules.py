@@ -30,7 +30,7 @@ RESERVATION_OPEN = "reservation_open"
 RESERVATION_CLOSE = "reservation_close"
 ENTRY_TYPES = (ACCOUNT, JOURNAL, PERIOD, RESERVATION_OPEN, RESERVATION_CLOSE)
 _SEPARATORS = re.compile(r"[\x00-\x1f]")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # ASCII digits: "２０２６-０１" is not a month
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def month_of(day: dt.date) -> str:
 
 
 def parse_month(text: str) -> tuple[int, int]:
-    if not isinstance(text, str) or not _MONTH.match(text):
+    if not isinstance(text, str) or not _MONTH.fullmatch(text):
         raise InvalidJournal(f"{text!r} is not a month YYYY-MM", field="month")
     return int(text[:4]), int(text[5:])
 

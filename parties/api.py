@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from adapters.access import authenticated, current_principal, reader, roles, uow
+from adapters.access import authenticated, current_principal, reader, roles, transact, uow
 from adapters.paging import decode_cursor, page
 from kernel.errors import Forbidden
 from parties import service
-from parties.schemas import OrgIn, OrgListArgs, OrgOut, OrgPage
+from parties.schemas import BankAccountChanges, BankAccountIn, OrgIn, OrgListArgs, OrgOut, OrgPage
 
 blp = Blueprint("parties", __name__, description="Organisations")
 
@@ -30,6 +30,27 @@ class Orgs(MethodView):
             rows = service.list_page(s, kind=args["kind"], after=decode_cursor(args["cursor"]),
                                      limit=args["limit"] + 1)
             return page(rows, args["limit"])
+
+
+@blp.route("/orgs/<int:org_id>/bank-account")
+class OrgBankAccount(MethodView):
+    @roles("admin")
+    @blp.arguments(BankAccountIn)
+    @blp.response(200, OrgOut)
+    def patch(self, data, org_id):
+        """Correct where the organisation is paid (audited: who, when, old and new, why)."""
+        actor = current_principal().user_id
+        return transact(lambda u: service.change_bank_account(u, actor_id=actor, org_id=org_id, **data))
+
+
+@blp.route("/orgs/<int:org_id>/bank-account/changes")
+class OrgBankAccountChanges(MethodView):
+    @roles("admin", "auditor")
+    @blp.response(200, BankAccountChanges)
+    def get(self, org_id):
+        """Every change of the organisation's bank details, oldest first."""
+        with reader() as s:
+            return {"items": service.bank_account_changes(s, org_id)}
 
 
 @blp.route("/orgs/<int:org_id>")

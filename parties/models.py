@@ -20,3 +20,19 @@ class Organisation(SQLModel, table=True):
     bank_name: Optional[str] = Field(default=None, max_length=200)
     bank_account: Optional[str] = Field(default=None, max_length=64)
     created_at: dt.datetime = stamp_field()
+
+
+class BankAccountChange(SQLModel, table=True):
+    """Who changed an organisation's bank details, when, from what to what, and why. Rows are only
+    ever inserted: the history of where money was sent to is evidence. ``changed_by`` is a user id
+    (users belong to the shell above this package)."""
+    __tablename__ = "bank_account_change"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    changed_by: int
+    changed_at: dt.datetime = stamp_field()
+    old_bank_name: Optional[str] = Field(default=None, max_length=200)
+    old_bank_account: Optional[str] = Field(default=None, max_length=64)
+    new_bank_name: str = Field(max_length=200)
+    new_bank_account: str = Field(max_length=64)
+    reason: str = Field(max_length=500)

@@ -2,6 +2,8 @@
 the kinds of organisation. Standard library and ``kernel`` only."""
 from __future__ import annotations
 
+import datetime as dt
+
 from kernel.errors import ValidationError
 
 # GB 32100-2015 统一社会信用代码: 18 characters over this 31-character alphabet (no I O S V Z).
@@ -42,15 +44,30 @@ def validate_uscc(code: str, *, field: str = "uscc") -> str:
 
 
 def normalise_city(city: str, *, field: str = "city") -> str:
-    """'佛山市' and '佛山' are the same city; we store the name without 市."""
+    """One of Guangdong's 21 cities; '佛山市' and '佛山' are the same city, stored without 市."""
     if not isinstance(city, str) or not city.strip():
         raise ValidationError("city is required", field=field)
     city = city.strip()
     if city.endswith("市") and len(city) > 1:
         city = city[:-1]
-    if len(city) > 20:
-        raise ValidationError("city name is too long", field=field)
+    if city not in GUANGDONG_CITIES:
+        raise ValidationError(f"{city[:20]!r} is not one of Guangdong's 21 prefecture-level cities "
+                              f"({'、'.join(GUANGDONG_CITIES)})", field=field)
     return city
+
+
+# The People's Republic's registers start in 1949; an earlier date (or one after today) is a typing
+# slip such as 0215-06-01 or 2105-06-01, and eligibility counts years from it.
+EARLIEST_FOUNDING = dt.date(1949, 1, 1)
+
+
+def check_founded_on(founded_on: dt.date | None, *, today: dt.date, field: str = "founded_on") -> None:
+    if founded_on is None:
+        return
+    if founded_on > today:
+        raise ValidationError(f"{field} {founded_on} is in the future", field=field)
+    if founded_on < EARLIEST_FOUNDING:
+        raise ValidationError(f"{field} {founded_on} is before {EARLIEST_FOUNDING}", field=field)
 
 
 def is_pearl_river_delta(city: str) -> bool:

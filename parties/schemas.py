@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from adapters.fields import Money
+from adapters.fields import Money, Stamp
 from adapters.paging import PageArgs, page_schema
 from parties.rules import ORG_KINDS, PROVIDER_CLASSES
 
@@ -31,6 +31,28 @@ class OrgOut(ma.Schema):
     provider_class = ma.fields.String(allow_none=True)
     bank_name = ma.fields.String(allow_none=True)
     bank_account = ma.fields.String(allow_none=True)
+
+
+class BankAccountIn(ma.Schema):
+    bank_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    bank_account = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
+
+
+class BankAccountChangeOut(ma.Schema):
+    id = ma.fields.Integer()
+    org_id = ma.fields.Integer()
+    changed_by = ma.fields.Integer()
+    changed_at = Stamp()
+    old_bank_name = ma.fields.String(allow_none=True)
+    old_bank_account = ma.fields.String(allow_none=True)
+    new_bank_name = ma.fields.String()
+    new_bank_account = ma.fields.String()
+    reason = ma.fields.String()
+
+
+class BankAccountChanges(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(BankAccountChangeOut))
 
 
 class OrgListArgs(PageArgs):

@@ -6,10 +6,12 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import select
 
+from adapters.tables import fetch
+from kernel import clock, text
 from kernel.errors import ValidationError
 from parties import rules
 from parties.errors import DuplicateOrganisation, OrganisationNotFound
-from parties.models import Organisation
+from parties.models import BankAccountChange, Organisation
 
 
 def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.date | None = None,
@@ -30,20 +32,11 @@ def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.
         raise ValidationError("provider_class applies to providers only", field="provider_class")
     if kind == "enterprise" and founded_on is None:
         raise ValidationError("an enterprise needs founded_on (eligibility depends on it)", field="founded_on")
+    rules.check_founded_on(founded_on, today=clock.today())
     if prior_year_revenue is not None and prior_year_revenue < 0:
         raise ValidationError("prior_year_revenue must not be negative", field="prior_year_revenue")
-    bank_name = (bank_name or "").strip() or None
-    bank_account = (bank_account or "").strip() or None
-    if bool(bank_name) != bool(bank_account):
-        raise ValidationError("bank_name and bank_account go together", field="bank_account")
-    for field, value in (("name", name), ("bank_name", bank_name)):
-        if value and value.strip()[:1] in ("=", "+", "-", "@"):
-            raise ValidationError(f"{field} cannot start with = + - @ (it would run as a spreadsheet formula)",
-                                  field=field)
-    if bank_account is not None:
-        bank_account = bank_account.replace(" ", "")
-        if not bank_account.isascii() or not bank_account.isdigit() or not 6 <= len(bank_account) <= 40:
-            raise ValidationError("bank_account must be 6 to 40 digits", field="bank_account")
+    text.check_name(name, field="name")  # names go into bank files and spreadsheets; nothing hides in them
+    bank_name, bank_account = _bank_details(bank_name, bank_account)
     s = uow.session
     if s.exec(select(Organisation.id).where(Organisation.uscc == uscc)).first() is not None:
         raise DuplicateOrganisation("an organisation with this 统一社会信用代码 exists", details={"uscc": uscc})
@@ -58,6 +51,46 @@ def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.
                                     details={"uscc": uscc}) from exc
     uow.commit()
     return org
+
+
+def _bank_details(bank_name: str | None, bank_account: str | None) -> tuple[str | None, str | None]:
+    bank_name = (bank_name or "").strip() or None
+    bank_account = (bank_account or "").strip() or None
+    if bool(bank_name) != bool(bank_account):
+        raise ValidationError("bank_name and bank_account go together", field="bank_account")
+    text.check_name(bank_name, field="bank_name")
+    if bank_account is not None:
+        bank_account = bank_account.replace(" ", "")
+        if not bank_account.isascii() or not bank_account.isdigit() or not 6 <= len(bank_account) <= 40:
+            raise ValidationError("bank_account must be 6 to 40 digits", field="bank_account")
+    return bank_name, bank_account
+
+
+def change_bank_account(uow, *, actor_id: int, org_id: int, bank_name: str, bank_account: str,
+                        reason: str) -> Organisation:
+    """Correct where an organisation is paid. The change is recorded (who, when, old and new, why)
+    in ``bank_account_change``, which is never updated; payout batches built afterwards pay the new
+    account, batches built before keep the account they were built with."""
+    if not reason or not reason.strip():
+        raise ValidationError("a reason is required: the change is audited", field="reason")
+    bank_name, bank_account = _bank_details(bank_name, bank_account)
+    if bank_account is None:
+        raise ValidationError("bank_name and bank_account are required", field="bank_account")
+    s = uow.session
+    org = fetch(s, Organisation, org_id, lock=True, missing=OrganisationNotFound, what="organisation")
+    s.add(BankAccountChange(org_id=org.id, changed_by=actor_id, old_bank_name=org.bank_name,
+                            old_bank_account=org.bank_account, new_bank_name=bank_name,
+                            new_bank_account=bank_account, reason=reason.strip()[:500]))
+    org.bank_name, org.bank_account = bank_name, bank_account
+    s.add(org)
+    uow.commit()
+    return org
+
+
+def bank_account_changes(session, org_id: int) -> list[BankAccountChange]:
+    get(session, org_id)
+    return list(session.exec(select(BankAccountChange).where(BankAccountChange.org_id == org_id)
+                             .order_by(BankAccountChange.id)))
 
 
 def get(session, org_id: int) -> Organisation:

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from adapters.access import current_principal, reader, roles, transact
+from adapters.docs import CSV, file_response
 from adapters.paging import decode_cursor, page
 from payouts import batches as payouts
 from payouts import reconciliation
@@ -79,6 +80,7 @@ class BatchCancel(MethodView):
 @blp.route("/payout-batches/<int:batch_id>/bank-file")
 class BankFile(MethodView):
     @roles(*FINANCE)
+    @blp.doc(**file_response("The bank file: reference, payee_name, payee_account, amount", CSV))
     def get(self, batch_id):
         """CSV, UTF-8: ``reference,payee_name,payee_account,amount``; streamed."""
         with reader() as s:

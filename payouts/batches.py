@@ -26,6 +26,7 @@ from claims import service as claims
 from claims.models import Claim
 from kernel import clock
 from kernel.money import format_fen
+from kernel.text import spreadsheet_safe  # finance opens bank files in Excel: no cell runs as a formula
 from ledger import service as ledger
 from parties.models import Organisation
 from payouts.errors import (
@@ -51,12 +52,6 @@ def reference(batch_id: int, claim_id: int) -> str:
 
 def _has_account():
     return sa.and_(O.c.bank_account.is_not(None), sa.func.trim(O.c.bank_account) != "")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Finance opens bank files in Excel: a cell starting with = + - @ (or a tab/CR) would run as a
-    formula, so it is prefixed with an apostrophe. Registration refuses such names already."""
-    return "'" + text if text and text[0] in "=+-@\t\r" else text
 
 
 def get(session, batch_id: int, *, lock: bool = False) -> PayoutBatch:

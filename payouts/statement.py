@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from kernel.money import parse_money
+from kernel.text import NUL_MESSAGE
 from payouts.errors import StatementHeaderInvalid, StatementLineInvalid
 
 COLUMNS = ("bank_txn_id", "value_date", "reference", "payee_account", "amount")
@@ -96,6 +97,9 @@ def _parse(line: int, row: list[str], cols: dict[str, int], today: dt.date) -> S
     if len(row) != len(cols):
         raise _bad(line, "columns", ",".join(row), f"expected {len(cols)} columns, found {len(row)}")
     get = {name: row[i].strip() for name, i in cols.items()}
+    for name, value in get.items():
+        if "\x00" in value:
+            raise _bad(line, name, value.replace("\x00", "\\0"), NUL_MESSAGE)
     for name in ("bank_txn_id", "reference", "payee_account"):
         if len(get[name]) > MAX_TEXT:
             raise _bad(line, name, get[name], f"{name} is longer than {MAX_TEXT} characters")

@@ -15,7 +15,7 @@ from typing import Callable
 from sqlmodel import select
 
 from adapters.tables import fetch
-from kernel import clock
+from kernel import clock, text
 from kernel.errors import ValidationError
 from kernel.money import from_fen
 from schemes import budget, rules
@@ -49,6 +49,7 @@ def create(uow, *, actor_id: int, kind: str, name: str, year: int, budget_fen: i
         raise ValidationError(f"kind must be one of {', '.join(rules.SCHEME_KINDS)}", field="kind")
     if not name or not name.strip():
         raise ValidationError("name is required", field="name")
+    text.check_name(name, field="name")
     if not 2000 <= year <= 2100:
         raise ValidationError("year is out of range", field="year")
     if budget_fen <= 0:
@@ -94,6 +95,33 @@ def settings_of(session, scheme: Scheme, version: int | None = None) -> rules.Se
         SchemeSettingsVersion.scheme_id == scheme.id,
         SchemeSettingsVersion.version == (version or scheme.settings_version))).one()
     return rules.settings_from_json(json.loads(row.settings_json), kind=scheme.kind)
+
+
+def city_scoped_ids(session) -> list[int]:
+    """Schemes whose current settings limit reviewers and finance staff to their own city."""
+    rows = session.exec(select(SchemeSettingsVersion.scheme_id, SchemeSettingsVersion.settings_json)
+                        .join(Scheme, (Scheme.id == SchemeSettingsVersion.scheme_id)
+                              & (Scheme.settings_version == SchemeSettingsVersion.version)))
+    return [sid for sid, raw in rows if json.loads(raw).get("review_scope") == "city"]
+
+
+def in_scope(session, actor, *, scheme_id: int, city: str) -> bool:
+    """May ``actor`` (a ``parties.actors.Actor``) see an object of ``city`` under this scheme?
+    Only staff limited to a city by a ``review_scope: city`` scheme may not see other cities'."""
+    if actor.scoped_city is None or city == actor.scoped_city:
+        return True
+    return scheme_id not in city_scoped_ids(session)
+
+
+def scope_condition(session, actor, model):
+    """SQL for lists: the rows of ``model`` (with ``scheme_id`` and ``city``) ``actor`` may see
+    under the schemes' review scope; None when nothing is hidden from this actor."""
+    if actor.scoped_city is None:
+        return None
+    scoped = city_scoped_ids(session)
+    if not scoped:
+        return None
+    return (model.city == actor.scoped_city) | model.scheme_id.not_in(scoped)
 
 
 def list_page(session, *, kind: str | None, year: int | None, after: int, limit: int) -> list[Scheme]:

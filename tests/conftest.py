@@ -159,3 +159,31 @@ def world(uow_factory):
 @pytest.fixture
 def authority(world):
     return world.org("authority", city="广州")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The figures whole-suite checks record (``record_property``), printed at the end of the run:
+    schemathesis cases, role-matrix requests, shadow-workload operations and seeds."""
+    totals: dict[str, int] = {}
+    operations: dict[str, set] = {}
+    notes: list[str] = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "schemathesis_case":
+                    totals["schemathesis cases"] = totals.get("schemathesis cases", 0) + 1
+                    operations.setdefault("schemathesis operations", set()).add(value.split("|")[0])
+                elif name.startswith("figure:"):
+                    totals[name[7:]] = totals.get(name[7:], 0) + int(value)
+                elif name.startswith("note:"):
+                    notes.append(f"{name[5:]}: {value}")
+    if totals or notes:
+        terminalreporter.section("figures")
+        for name, value in sorted(totals.items()):
+            terminalreporter.write_line(f"{name}: {value:,}")
+        for name, values in sorted(operations.items()):
+            terminalreporter.write_line(f"{name}: {len(values):,}")
+        for line in sorted(set(notes)):
+            terminalreporter.write_line(line)

@@ -171,3 +171,16 @@ def test_serve_answers_http(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_revoke_token_locks_a_user_out_and_issue_token_lets_them_back_in(url, db):
+    from yunquan.app import create_app
+    token = run(url, "create-user", "--username", "clerk", "--role", "admin").stdout.strip().splitlines()[-1]
+    client = create_app({"ENGINE": db}).test_client()
+    me = lambda t: client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {t}"}).status_code  # noqa: E731
+    assert me(token) == 200
+    assert "revoked 1 token(s) of clerk" in run(url, "revoke-token", "--username", "clerk").stdout
+    assert me(token) == 401
+    fresh = run(url, "issue-token", "--username", "clerk").stdout.strip().splitlines()[-1]
+    assert fresh.startswith("yq_") and me(fresh) == 200 and me(token) == 401
+    assert run(url, "revoke-token", "--username", "nobody", check=False).returncode == 2

@@ -101,7 +101,7 @@ class VoucherById(MethodView):
         actor = current_actor()
         with reader() as s:
             voucher = applications.get(s, voucher_id)
-            applications.check_reader(voucher, actor)
+            applications.check_reader(s, voucher, actor)
             return _voucher_view(s, voucher, clock.today())
 
 

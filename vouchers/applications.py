@@ -109,9 +109,12 @@ def get(session, voucher_id: int, *, lock: bool = False) -> Voucher:
     return fetch(session, Voucher, voucher_id, lock=lock, missing=VoucherNotFound, what="voucher")
 
 
-def check_reader(voucher: Voucher, actor: Actor) -> None:
+def check_reader(session, voucher: Voucher, actor: Actor) -> None:
     if not actor.is_staff and actor.org_id not in (voucher.enterprise_id, voucher.provider_id):
         raise Forbidden("this voucher belongs to another organisation")
+    if not schemes.in_scope(session, actor, scheme_id=voucher.scheme_id, city=voucher.city):
+        raise Forbidden("this scheme limits reviewers and finance staff to enterprises of their own city",
+                        details={"voucher_city": voucher.city})
 
 
 def _lapsed_claim(today: dt.date):
@@ -143,6 +146,8 @@ def effective_status(session, voucher: Voucher, today: dt.date) -> str:
 def list_page(session, *, actor: Actor, scheme_id: int | None, status: str | None, today: dt.date, after: int,
               limit: int) -> list[Voucher]:
     where = [status_is(status, today)] if status else []
+    scope = schemes.scope_condition(session, actor, Voucher)  # other cities' vouchers are left out, not refused
+    where += [scope] if scope is not None else []
     return party_page(session, Voucher, actor=actor, after=after, limit=limit, where=where, scheme_id=scheme_id)
 
 

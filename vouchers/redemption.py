@@ -130,6 +130,7 @@ def _price(session, *, scheme: Scheme, voucher: Voucher, held: int | None, contr
     if held is None:
         raise InvalidState("the voucher holds no reserved money", details={"voucher_id": voucher.id})
     settings = schemes.settings_of(session, scheme)
+    rules.check_invoice(invoice_amount=from_fen(invoice_amount), contract_amount=from_fen(contract_amount))
     amount = rules.claim_amount(face_value=from_fen(voucher.face_value), contract_amount=from_fen(contract_amount),
                                 paid_amount=from_fen(paid_amount), min_paid_ratio=settings.settle_min_paid_ratio,
                                 held=from_fen(held))

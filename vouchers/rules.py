@@ -8,6 +8,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal, localcontext
 from typing import Any, Sequence
 
 from catalog.rules import LineSubsidy
+from kernel.errors import ValidationError
 from kernel.money import FEN, round_down_fen
 from schemes.rules import Settings
 from schemes.rules import money_str as _money_str
@@ -96,6 +97,23 @@ class ClaimAmount:
     paid_ratio: Decimal       # P / A, truncated to 4 places (printed, never used to decide)
     min_paid_amount: Decimal  # the least P that passes the ratio, rounded up to the fen
     limited_by: str | None    # face_value | held (what an objection left reserved) | None
+
+
+# An invoice may cover more than the contract (other goods on the same invoice), but not by an order
+# of magnitude: ten times the contract amount is past any honest invoice and within reach of a
+# typing slip (one or two extra zeros), which this bound catches before a reviewer has to.
+MAX_INVOICE_TO_CONTRACT = D(10)
+
+
+def check_invoice(*, invoice_amount: Decimal, contract_amount: Decimal) -> None:
+    """An invoice absurdly above its contract is a mistake: VALIDATION_ERROR on ``invoice_amount``."""
+    limit = MAX_INVOICE_TO_CONTRACT * contract_amount
+    if invoice_amount > limit:
+        raise ValidationError(
+            f"the invoice amount {_money_str(invoice_amount)} is more than {MAX_INVOICE_TO_CONTRACT} times the "
+            f"contract amount {_money_str(contract_amount)}", field="invoice_amount",
+            details={"invoice_amount": _money_str(invoice_amount), "contract_amount": _money_str(contract_amount),
+                     "max_invoice_amount": _money_str(limit)})
 
 
 def claim_amount(*, face_value: Decimal, contract_amount: Decimal, paid_amount: Decimal,

@@ -4,12 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import marshmallow as ma
-from flask import Flask, jsonify, send_from_directory
+import json
+
+from flask import Flask, current_app, jsonify, send_from_directory
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
 from adapters.access import public
-from yunquan import config, errors, requests
+from yunquan import config, errors, openapi, requests
 from yunquan.bootstrap import bootstrap
 from yunquan.db import UowFactory, make_engine
 
@@ -38,6 +40,12 @@ class YunquanApi(Api):
 
     def _register_error_handlers(self):
         errors.register(self._app)
+
+    def _openapi_json(self):
+        """The document flask-smorest builds, finished by ``yunquan.openapi`` (access, errors)."""
+        doc = self.spec.to_dict()
+        openapi.complete(self._app, doc["paths"], doc.setdefault("components", {}))
+        return current_app.response_class(json.dumps(doc, ensure_ascii=False, indent=2), mimetype="application/json")
 
 
 @dataclass

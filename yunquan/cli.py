@@ -51,6 +51,43 @@ def create_user(username, role_list, org_id):
     click.echo(token)
 
 
+@main.command("revoke-token")
+@click.option("--username", required=True)
+@with_appcontext
+def revoke_token(username):
+    """Revoke every live API token of a user; their next request answers 401."""
+    from kernel.errors import DomainError
+    from yunquan import users
+    try:
+        with _ext().uow_factory.reader() as s:
+            user_id = users.get_user(s, username=username).id
+        with _ext().uow_factory() as uow:
+            count = users.revoke_tokens(uow, user_id=user_id)
+    except DomainError as exc:
+        click.echo(f"error {exc.code}: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"revoked {count} token(s) of {username}")
+
+
+@main.command("issue-token")
+@click.option("--username", required=True)
+@with_appcontext
+def issue_token(username):
+    """Issue a further API token for a user; it is printed on the last line."""
+    from kernel.errors import DomainError
+    from yunquan import users
+    try:
+        with _ext().uow_factory.reader() as s:
+            user_id = users.get_user(s, username=username).id
+        with _ext().uow_factory() as uow:
+            token = users.issue_token(uow, user_id=user_id)
+    except DomainError as exc:
+        click.echo(f"error {exc.code}: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"new token for {username}")
+    click.echo(token)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, type=int, show_default=True)
@@ -162,6 +199,11 @@ def daily(scheme_id):
     if scheme_id is None:
         from financing import loans
         click.echo(f"{loans.mark_defaults(factory)} loan(s) went into default")
+    from yunquan.requests import purge_expired
+    with factory() as uow:
+        purged = purge_expired(uow.session, ttl_hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+        uow.commit()
+    click.echo(f"purged {purged} expired Idempotency-Key answer(s)")
 
 
 def _all_schemes(factory) -> list[int]:

@@ -23,5 +23,9 @@ def from_environment() -> dict:
         # resident ID numbers are hashed under this key (talent/idkey.py: production sets YUNQUAN_ID_KEY)
         "ID_KEY": id_key,
         "ID_KEY_FILE": os.environ.get("YUNQUAN_ID_KEY_FILE", str(Path.cwd() / "var" / "id.key")),
+        # Idempotency-Key answers: how long a key is remembered, and the largest response kept for replays
+        "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("YUNQUAN_IDEMPOTENCY_TTL_HOURS", "24")),
+        "IDEMPOTENCY_MAX_RESPONSE_BYTES": int(os.environ.get("YUNQUAN_IDEMPOTENCY_MAX_RESPONSE_BYTES",
+                                                             str(1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(os.environ.get("YUNQUAN_MAX_REQUEST_BYTES", str(32 * 1024 * 1024))),
     }

@@ -21,6 +21,8 @@ HTTP_CODES = {
 def error_response(status: int, code: str, message: str, details: dict | None = None):
     resp = jsonify({"code": code, "message": message, "details": details or {}})
     resp.status_code = status
+    if status == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="yunquan"'  # RFC 6750: how to authenticate
     return resp
 
 
@@ -42,7 +44,11 @@ def http_error(error: HTTPException):
             details.setdefault("field", first_path(details["fields"]))
     if status == 400 and "json" in str(error.description).lower():
         message = "the request body is not valid JSON"
-    return error_response(status, code, message, details)
+    resp = error_response(status, code, message, details)
+    allow = dict(error.get_headers()).get("Allow")
+    if allow:  # a 405 says which methods the resource has (RFC 9110 §15.5.6)
+        resp.headers["Allow"] = allow
+    return resp
 
 
 def first_path(errors) -> str:

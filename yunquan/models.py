@@ -7,6 +7,7 @@ from typing import Optional
 import sqlalchemy as sa
 
 from adapters.tables import Field, SQLModel, stamp_field
+from kernel import clock
 
 
 class User(SQLModel, table=True):
@@ -34,7 +35,9 @@ class ApiToken(SQLModel, table=True):
 
 
 class IdempotentRequest(SQLModel, table=True):
-    """The first response to a POST sent with ``Idempotency-Key``; a replay gets it back."""
+    """The first response to a POST sent with ``Idempotency-Key``, written in the transaction of
+    the request's work; a replay gets it back. ``response_body`` is null when it was too large to
+    keep. Rows older than ``IDEMPOTENCY_TTL_HOURS`` are dead and purged."""
     __tablename__ = "idempotent_request"
     __table_args__ = (sa.UniqueConstraint("user_id", "key"),)
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -43,7 +46,8 @@ class IdempotentRequest(SQLModel, table=True):
     method: str = Field(max_length=10)
     path: str = Field(max_length=300)
     request_hash: str = Field(max_length=64)
-    status_code: Optional[int] = None
+    status_code: int
     response_body: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text))
     content_type: Optional[str] = Field(default=None, max_length=100)
-    created_at: dt.datetime = stamp_field()
+    created_at: dt.datetime = Field(default_factory=clock.now,
+                                    sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False, index=True))

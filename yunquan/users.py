@@ -4,10 +4,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from adapters.access import ROLES, Principal
-from kernel.errors import Conflict, ValidationError
+from kernel import clock, text
+from kernel.errors import Conflict, NotFound, ValidationError
 from parties.models import Organisation
 from yunquan.models import ApiToken, User
 
@@ -28,6 +30,7 @@ def create_user(uow, *, username: str, roles: list[str], org_id: int | None) -> 
     username = (username or "").strip()
     if not username or len(username) > 80:
         raise ValidationError("username is required (at most 80 characters)", field="username")
+    text.check_name(username, field="username")
     if not roles:
         raise ValidationError("at least one role is required", field="roles")
     unknown = sorted(set(roles) - set(ROLES))
@@ -51,10 +54,42 @@ def create_user(uow, *, username: str, roles: list[str], org_id: int | None) -> 
     user = User(username=username, roles=",".join(sorted(set(roles))), org_id=org_id)
     s.add(user)
     s.flush()
-    token = "yq_" + secrets.token_urlsafe(32)
-    s.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    token = _new_token(s, user.id)
     uow.commit()
     return user, token
+
+
+def _new_token(session, user_id: int) -> str:
+    token = "yq_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user_id, token_hash=hash_token(token)))
+    return token
+
+
+def get_user(session, *, user_id: int | None = None, username: str | None = None) -> User:
+    q = select(User).where(User.id == user_id) if user_id is not None else select(User).where(User.username == username)
+    user = session.exec(q).first()
+    if user is None:
+        raise NotFound(f"user {user_id if user_id is not None else username} not found",
+                       details={"user_id": user_id} if user_id is not None else {"username": username})
+    return user
+
+
+def issue_token(uow, *, user_id: int) -> str:
+    """A further API token for a user (a lost one stays valid until revoked); shown once."""
+    user = get_user(uow.session, user_id=user_id)
+    token = _new_token(uow.session, user.id)
+    uow.commit()
+    return token
+
+
+def revoke_tokens(uow, *, user_id: int) -> int:
+    """Revoke every live token of a user at once (a lost laptop, a leaver); returns how many.
+    Requests already authenticated finish; the next one answers 401."""
+    get_user(uow.session, user_id=user_id)
+    revoked = uow.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                                  .values(revoked_at=clock.now())).rowcount
+    uow.commit()
+    return revoked
 
 
 def principal_for_token(session, token: str) -> Principal | None:
