@@ -78,6 +78,17 @@ def status_is(status: str, today: dt.date):
     return C.c.status == status
 
 
+def own_claim(session, claim_id: int, *, actor: Actor, kind: str) -> Claim:
+    """The claim of ``kind`` that the actor's enterprise submitted. Another organisation's claim is
+    FORBIDDEN before anything else about it (its kind, its status) is told."""
+    claim = get(session, claim_id)
+    if actor.org_id != claim.enterprise_id:
+        raise Forbidden("only the claim's enterprise may change it")
+    if claim.kind != kind:
+        raise InvalidState(f"this claim is not of kind {kind}", details={"kind": claim.kind, "expected": kind})
+    return claim
+
+
 def check_reader(session, claim: Claim, actor: Actor) -> None:
     if not actor.is_staff and actor.org_id not in (claim.enterprise_id, claim.provider_id, claim.payee_org_id):
         raise Forbidden("this claim belongs to another organisation")

@@ -23,7 +23,7 @@ from claims import kinds
 from claims import service as claims
 from claims.models import Claim
 from kernel import clock
-from kernel.errors import Forbidden, InvalidState, ValidationError
+from kernel.errors import Forbidden, ValidationError
 from kernel.money import from_fen, to_fen
 from parties import service as organisations
 from parties.actors import Actor
@@ -221,11 +221,7 @@ def resubmit(uow, *, actor: Actor, claim_id: int, trainee_ids: list[int] | None)
     corrected it meanwhile). A corrected claim never grows beyond the money it holds; trainees
     dropped from it may be claimed again."""
     s = uow.session
-    claim = claims.get(s, claim_id)
-    if claim.kind != KIND:
-        raise InvalidState("this claim is not a talent claim", details={"kind": claim.kind})
-    if actor.org_id != claim.enterprise_id:
-        raise Forbidden("only the claim's enterprise may resubmit it")
+    claims.own_claim(s, claim_id, actor=actor, kind=KIND)
     scheme, claim = claims.lock_claim(uow, claim_id)
     claims.require(claim, "returned", "resubmitted")
     current = list(s.exec(select(TalentClaimLine).where(TalentClaimLine.claim_id == claim.id)

@@ -15,6 +15,7 @@ import pytest
 
 from kernel import clock
 from tests.support.contract import seeded_pilot
+from tests.support.people import resident_id
 from tests.support.world import auth
 from yunquan.app import create_app
 
@@ -31,7 +32,9 @@ PARTY_ROLES = ("enterprise", "provider", "financier", "guarantor")
 # party (a scheme, a pilot, a batch of the authority, a month).
 OBJECTS = {
     "org_id": "owner", "voucher_id": "owner", "claim_id": "owner", "contract_id": "owner",
-    "evidence_id": "owner", "product_id": "owner",
+    "evidence_id": "owner", "product_id": "owner", "loan_id": "owner", "trainee_id": "owner",
+    # a training programme is offered to every enterprise, which enrols its own employees in it
+    "training_id": "shared",
     "scheme_id": "shared", "cluster_id": "shared", "batch_id": "shared", "user_id": "shared",
     "month": "shared", "filename": "shared",
 }
@@ -57,11 +60,23 @@ def seeded(engine, tmp_path_factory):
     voucher = pilot.ok("GET", f"/vouchers/{pilot.seeded['voucher']}", pilot.auditor)
     claim = pilot.ok("GET", f"/claims/{pilot.seeded['claim']}", pilot.auditor)
     spare_user, _ = world.user("auditor", pilot.authority)
+    # A loan of the seeded enterprise lent by a bank and guaranteed by a maker other than the ones
+    # whose tokens the matrix uses: a party of another organisation never reaches it.
+    lender, maker = world.org("financier", city="广州", name="放贷银行"), world.org("guarantor", city="佛山", name="担保装备")
+    loan = pilot.ok("POST", "/loans", world.token("financier", lender), 201, json={
+        "kind": "instalment", "enterprise_id": pilot.enterprises["南海陶瓷"].id, "guarantor_id": maker.id,
+        "principal": "120000.00", "annual_rate": "0.06", "term_months": 12, "method": "annuity",
+        "first_due_on": "2026-04-30"})
+    training = pilot.ok("POST", "/trainings", pilot.provider_token, 201, json={
+        "title": "精益生产数字化", "online_hours_min": 40, "offline_hours_min": 16, "fee": "3500.00"})
+    trainee = pilot.ok("POST", f"/trainings/{training['id']}/trainees", pilot.enterprise_tokens["南海陶瓷"], 201,
+                       json={"name": "张三", "id_number": resident_id()})
     values = {"org_id": pilot.enterprises["南海陶瓷"].id, "voucher_id": voucher["id"], "claim_id": claim["id"],
               "contract_id": voucher["contract_id"], "evidence_id": claim["evidence_ids"][0],
               "product_id": pilot.products["cpe_gateway"], "scheme_id": pilot.seeded["scheme"],
               "cluster_id": cluster["id"], "batch_id": pilot.seeded["batch"], "user_id": spare_user,
-              "month": "2026-01", "filename": "swagger-ui.css"}
+              "month": "2026-01", "filename": "swagger-ui.css", "loan_id": loan["id"],
+              "training_id": training["id"], "trainee_id": trainee["id"]}
     yield pilot, tokens, others, values
     clock.set_clock(None)
 

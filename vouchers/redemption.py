@@ -186,11 +186,7 @@ def resubmit(uow, *, actor: Actor, claim_id: int, invoice_amount: int, paid_amou
              evidence_ids: list[int]) -> Claim:
     """A returned claim, corrected: new amounts and evidence, priced again, back to review."""
     s = uow.session
-    claim = claims.get(s, claim_id)
-    if claim.kind != KIND:
-        raise InvalidState("this claim is not a voucher's redemption", details={"kind": claim.kind})
-    if actor.org_id != claim.enterprise_id:
-        raise Forbidden("only the claim's enterprise may resubmit it")
+    claims.own_claim(s, claim_id, actor=actor, kind=KIND)
     _check_amounts(invoice_amount, paid_amount)
     scheme, claim = claims.lock_claim(uow, claim_id)
     detail = s.exec(locked(select(VoucherClaim).where(VoucherClaim.claim_id == claim.id))).one()
