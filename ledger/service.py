@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 
@@ -503,3 +503,110 @@ def _reservations_off_their_journals(session) -> list[int]:
         if open_leg != amount or pending != (close_id is None) or (not pending and close_leg != -amount):
             bad.append(rid)
     return bad
+
+
+# --- reading the ledger whole (reports, exports) ---------------------------------------------------
+
+@dataclass(frozen=True)
+class AccountInfo:
+    code: str
+    name: str
+    no_negative: bool
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """A posted journal with everything it asserts, for exports that walk the whole ledger."""
+    id: int
+    key: str
+    kind: str
+    effective_date: dt.date
+    memo: str
+    ref: str | None
+    reverses: int | None
+    hash: str
+    legs: tuple[Leg, ...]
+
+
+@dataclass(frozen=True)
+class AccountPosting:
+    journal_id: int
+    effective_date: dt.date
+    kind: str
+    memo: str
+    ref: str | None
+    amount: int  # signed fen: positive raises the account's balance (a debit)
+
+
+@dataclass(frozen=True)
+class Turnover:
+    debit: int    # sum of the positive postings
+    credit: int   # sum of the negative postings, as a positive number
+    postings: int
+
+
+def accounts(session, codes: Iterable[str] | None = None) -> list[AccountInfo]:
+    """Accounts by code (all of them when ``codes`` is None); an unknown code is simply absent."""
+    q = sa.select(A.c.code, A.c.name, A.c.no_negative).order_by(A.c.code)
+    if codes is not None:
+        q = q.where(A.c.code.in_(list(codes)))
+    return [AccountInfo(code, name, bool(flag)) for code, name, flag in session.execute(q)]
+
+
+def journals_in_date_order(session, *, chunk: int = 2000) -> Iterator[JournalEntry]:
+    """Every journal with its legs, by ``effective_date`` then id, read ``chunk`` journals at a time
+    (keyset pages), so the ledger never sits in memory. Use a snapshot session for one consistent view."""
+    after: tuple[dt.date, int] | None = None
+    while True:
+        q = (sa.select(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.memo, J.c.ref, J.c.reverses_id, J.c.hash)
+             .order_by(J.c.effective_date, J.c.id).limit(chunk))
+        if after is not None:
+            q = q.where(sa.or_(J.c.effective_date > after[0],
+                               sa.and_(J.c.effective_date == after[0], J.c.id > after[1])))
+        rows = session.execute(q).all()
+        if not rows:
+            return
+        legs = _legs_of(session, [r.id for r in rows])
+        for r in rows:
+            yield JournalEntry(r.id, r.key, r.kind, r.effective_date, r.memo or "", r.ref, r.reverses_id, r.hash,
+                               legs.get(r.id, ()))
+        after = (rows[-1].effective_date, rows[-1].id)
+
+
+def _postings_of(code: str, start: dt.date | None, end: dt.date | None):
+    where = [A.c.code == code]
+    if start is not None:
+        where.append(J.c.effective_date >= start)
+    if end is not None:
+        where.append(J.c.effective_date <= end)
+    return P.join(J, J.c.id == P.c.journal_id).join(A, A.c.id == P.c.account_id), where
+
+
+def account_postings(session, code: str, *, start: dt.date | None = None, end: dt.date | None = None,
+                     chunk: int = 5000) -> Iterator[AccountPosting]:
+    """One account's postings dated ``start`` to ``end`` (both included), by date then journal,
+    read ``chunk`` at a time."""
+    joined, where = _postings_of(code, start, end)
+    after: tuple[dt.date, int] | None = None
+    while True:
+        q = (sa.select(J.c.id, J.c.effective_date, J.c.kind, J.c.memo, J.c.ref, P.c.amount).select_from(joined)
+             .where(*where).order_by(J.c.effective_date, J.c.id).limit(chunk))
+        if after is not None:  # an account appears once per journal (rules.validate), so (date, id) is a key
+            q = q.where(sa.or_(J.c.effective_date > after[0],
+                               sa.and_(J.c.effective_date == after[0], J.c.id > after[1])))
+        rows = session.execute(q).all()
+        if not rows:
+            return
+        for r in rows:
+            yield AccountPosting(r.id, r.effective_date, r.kind, r.memo or "", r.ref, r.amount)
+        after = (rows[-1].effective_date, rows[-1].id)
+
+
+def account_turnover(session, code: str, *, start: dt.date | None = None, end: dt.date | None = None) -> Turnover:
+    """What moved on one account from ``start`` to ``end`` (both included)."""
+    joined, where = _postings_of(code, start, end)
+    debit, credit, count = session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(sa.case((P.c.amount > 0, P.c.amount), else_=0)), 0),
+                  sa.func.coalesce(sa.func.sum(sa.case((P.c.amount < 0, -P.c.amount), else_=0)), 0),
+                  sa.func.count()).select_from(joined).where(*where)).one()
+    return Turnover(int(debit), int(credit), int(count))

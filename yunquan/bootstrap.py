@@ -12,11 +12,14 @@ def bootstrap() -> None:
     money freed. Idempotent."""
     from claims import kinds
     from claims import service as claims
+    from reports import queries as reports
     from schemes import service as schemes
     from vouchers import expiry, redemption, waitlist
+    from yunquan import users
 
     kinds.register(redemption.VoucherRedemption())
     # Vouchers expire before returned claims lapse; the waitlist is then promoted once (settle_due).
     schemes.on_due(expiry.due_work)
     schemes.on_due(claims.due_work)
     schemes.on_money_freed("cloud", waitlist.promote)
+    reports.on_user_names(users.names)  # a batch report names its maker and checker
