@@ -201,7 +201,8 @@ def _write(out: str, chunks) -> None:
     import os
     import tempfile
     if out == "-":
-        stream = click.get_binary_stream("stdout")
+        sys.stdout.flush()
+        stream = sys.stdout.buffer
         for chunk in chunks:
             stream.write(chunk)
         stream.flush()
