@@ -1,13 +1,20 @@
-"""Export benchmark: 1,000,000 ledger postings as CSV and XLSX through ``reports.render``.
+"""Export benchmark: 1,000,000 ledger postings as CSV and XLSX through ``reports``.
 
     .venv/bin/python bench/exports.py [--n 1000000] [--only csv,xlsx,csv-baseline,xlsx-baseline]
+    .venv/bin/python bench/exports.py --source db [--n 1000000]
 
-The postings are generated (journal id, date, kind, account code, account name in Chinese, signed
-amount in fen, memo): no database, so the figures are the renderers'. Each run happens in a process
-of its own, so each peak RSS is that export's alone, and is printed next to a baseline measured the
-same way in the same run: the stdlib ``csv`` writer, and openpyxl's write-only workbook appending the
-raw tuples (no formats, no checks), both writing to /dev/null. Goal (issue): peak memory under
-200 MB for both exports, flat in the number of rows. Prints figures; asserts nothing.
+Generated rows (the default): the postings are generated (journal id, date, kind, account code,
+account name in Chinese, signed amount in fen, memo): no database, so the figures are the renderers'.
+Each run happens in a process of its own, so each peak RSS is that export's alone, and is printed next
+to a baseline measured the same way in the same run: the stdlib ``csv`` writer, and openpyxl's
+write-only workbook appending the raw tuples (no formats, no checks), both writing to /dev/null.
+
+``--source db``: a SQLite ledger of ``n`` journals (each two postings, one on ``scheme:1:available``,
+written with Core inserts: no hash chain, which exports only copy) read back through the reports as a
+user asks for them: the account statement of ``scheme:1:available`` (``n`` postings, paged out of the
+database by ``ledger.service.account_postings``) as CSV and XLSX, and the whole ledger as Beancount
+(``2n`` postings). Goal (issue): peak memory under 200 MB for both exports, flat in the number of rows.
+Prints figures; asserts nothing.
 """
 from __future__ import annotations
 
@@ -85,28 +92,104 @@ def run(what: str, n: int) -> dict:
             for row in postings(n):
                 ws.append(row)
             wb.save(sink)
+        elif what.startswith("db-"):
+            written = export_from_db(what, sink)
         else:
             raise SystemExit(f"unknown export {what}")
     elapsed = time.perf_counter() - t
     current, peak = rss_mib()
-    return {"what": what, "n": n, "seconds": elapsed, "rows_per_s": n / elapsed, "bytes": written,
+    rows = 2 * n if what == "db-beancount" else n
+    return {"what": what, "n": rows, "seconds": elapsed, "rows_per_s": rows / elapsed, "bytes": written,
             "rss_before": before, "rss_after": current, "peak": peak}
+
+
+DB_ENV = "YUNQUAN_BENCH_EXPORT_DB"
+
+
+def build_db(n: int) -> str:
+    """A SQLite ledger of ``n`` two-leg journals between a scheme's available and reserved accounts,
+    dated over 2026; returns its URL."""
+    import tempfile
+
+    import sqlalchemy as sa
+
+    from ledger.models import LedgerAccount, LedgerHead, LedgerJournal, LedgerPosting
+    from yunquan.db import make_engine
+    from yunquan.schema import upgrade
+    url = f"sqlite:///{os.path.join(tempfile.mkdtemp(), 'exports.db')}"
+    engine = make_engine(url)
+    upgrade(engine)
+    A, J, P, H = (m.__table__ for m in (LedgerAccount, LedgerJournal, LedgerPosting, LedgerHead))
+    now = dt.datetime.now(dt.timezone.utc)
+    with engine.begin() as c:
+        c.execute(sa.insert(A), [{"id": i, "code": f"scheme:1:{part}", "name": f"scheme 1 {part}", "no_negative": False,
+                                  "balance": 0, "created_at": now} for i, part in enumerate(PARTS[:2], start=1)])
+    batch, balance = 20_000, 0
+    for lo in range(0, n, batch):
+        jrows, prows = [], []
+        for j in range(lo + 1, min(n, lo + batch) + 1):
+            amount = (j * 7919) % 10_000_000 + 1
+            amount = amount if j % 3 else -amount
+            balance += amount
+            jrows.append({"id": j, "key": f"voucher:{j}:reserve", "kind": "reserve",
+                          "effective_date": START + dt.timedelta(days=j * 365 // (n + 1)), "memo": f"服务券预留 {j}",
+                          "ref": f"voucher:{j}", "reverses_id": None, "content_hash": "0" * 64, "prev_hash": "0" * 64,
+                          "hash": f"{j:064x}", "created_at": now})
+            prows += [{"journal_id": j, "idx": 0, "account_id": 1, "amount": amount},
+                      {"journal_id": j, "idx": 1, "account_id": 2, "amount": -amount}]
+        with engine.begin() as c:
+            c.execute(sa.insert(J), jrows)
+            c.execute(sa.insert(P), prows)
+    with engine.begin() as c:
+        c.execute(sa.update(A).where(A.c.id == 1).values(balance=balance))
+        c.execute(sa.update(A).where(A.c.id == 2).values(balance=-balance))
+        c.execute(sa.insert(H).values(id=1, seq=n, hash=f"{n:064x}"))
+    engine.dispose()
+    return url
+
+
+def export_from_db(what: str, sink) -> int:
+    from kernel import clock
+    from reports import service
+    from yunquan.db import UowFactory, make_engine
+    factory = UowFactory(make_engine(os.environ[DB_ENV]))
+    written = 0
+    with factory.snapshot() as s:
+        if what == "db-beancount":
+            chunks = service.beancount_lines(s)
+        else:
+            doc = service.account_statement(s, account="scheme:1:available", now=clock.now())
+            chunks = service.render_as(doc, what.rsplit("-", 1)[1])
+        for chunk in chunks:
+            written += len(chunk)
+            sink.write(chunk)
+    return written
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
-    ap.add_argument("--only", default="csv-baseline,csv,xlsx-baseline,xlsx")
+    ap.add_argument("--only", default=None)
+    ap.add_argument("--source", choices=("generated", "db"), default="generated")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(run(args.child, args.n)))
         return
-    print(f"{args.n:,} postings; each export in a fresh process (peak RSS is that export's own)")
+    env = dict(os.environ)
+    if args.source == "db":
+        only = args.only or "db-account-csv,db-account-xlsx,db-beancount"
+        t = time.perf_counter()
+        env[DB_ENV] = build_db(args.n)
+        print(f"SQLite ledger of {args.n:,} journals ({2 * args.n:,} postings) built in {time.perf_counter() - t:.0f} s; "
+              f"the account statement has {args.n:,} rows, the Beancount file {2 * args.n:,} postings")
+    else:
+        only = args.only or "csv-baseline,csv,xlsx-baseline,xlsx"
+        print(f"{args.n:,} postings; each export in a fresh process (peak RSS is that export's own)")
     print(f"  {'export':<14} {'seconds':>8} {'rows/s':>10} {'output':>10} {'RSS before':>11} {'peak RSS':>9}")
-    for what in args.only.split(","):
+    for what in only.split(","):
         out = subprocess.run([sys.executable, __file__, "--n", str(args.n), "--child", what],
-                             capture_output=True, text=True, check=True)
+                             capture_output=True, text=True, check=True, env=env)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         size = f"{r['bytes'] / 2 ** 20:.0f} MiB" if r["bytes"] else "(devnull)"
         print(f"  {what:<14} {r['seconds']:8.1f} {r['rows_per_s']:10,.0f} {size:>10} "

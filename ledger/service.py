@@ -553,24 +553,23 @@ def accounts(session, codes: Iterable[str] | None = None) -> list[AccountInfo]:
     return [AccountInfo(code, name, bool(flag)) for code, name, flag in session.execute(q)]
 
 
-def journals_in_date_order(session, *, chunk: int = 2000) -> Iterator[JournalEntry]:
-    """Every journal with its legs, by ``effective_date`` then id, read ``chunk`` journals at a time
-    (keyset pages), so the ledger never sits in memory. Use a snapshot session for one consistent view."""
-    after: tuple[dt.date, int] | None = None
-    while True:
-        q = (sa.select(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.memo, J.c.ref, J.c.reverses_id, J.c.hash)
-             .order_by(J.c.effective_date, J.c.id).limit(chunk))
-        if after is not None:
-            q = q.where(sa.or_(J.c.effective_date > after[0],
-                               sa.and_(J.c.effective_date == after[0], J.c.id > after[1])))
-        rows = session.execute(q).all()
-        if not rows:
-            return
-        legs = _legs_of(session, [r.id for r in rows])
-        for r in rows:
-            yield JournalEntry(r.id, r.key, r.kind, r.effective_date, r.memo or "", r.ref, r.reverses_id, r.hash,
-                               legs.get(r.id, ()))
-        after = (rows[-1].effective_date, rows[-1].id)
+def journals_in_date_order(session, *, chunk: int = 5000) -> Iterator[JournalEntry]:
+    """Every journal with its legs, by ``effective_date`` then id: one query whose rows stream
+    ``chunk`` at a time (a server-side cursor on PostgreSQL), so the ledger never sits in memory.
+    Use a snapshot session for one consistent view."""
+    q = (sa.select(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.memo, J.c.ref, J.c.reverses_id, J.c.hash,
+                   A.c.code, P.c.amount)
+         .select_from(J.join(P, P.c.journal_id == J.c.id).join(A, A.c.id == P.c.account_id))
+         .order_by(J.c.effective_date, J.c.id, P.c.idx).execution_options(yield_per=chunk))
+    current, legs = None, []
+    for r in session.execute(q):
+        if current is not None and r.id != current.id:
+            yield JournalEntry(*current[:8], tuple(legs))
+            legs = []
+        current = r
+        legs.append(Leg(r.code, r.amount))
+    if current is not None:
+        yield JournalEntry(*current[:8], tuple(legs))
 
 
 def _postings_of(code: str, start: dt.date | None, end: dt.date | None):
@@ -584,22 +583,13 @@ def _postings_of(code: str, start: dt.date | None, end: dt.date | None):
 
 def account_postings(session, code: str, *, start: dt.date | None = None, end: dt.date | None = None,
                      chunk: int = 5000) -> Iterator[AccountPosting]:
-    """One account's postings dated ``start`` to ``end`` (both included), by date then journal,
-    read ``chunk`` at a time."""
+    """One account's postings dated ``start`` to ``end`` (both included), by date then journal: one
+    query whose rows stream ``chunk`` at a time."""
     joined, where = _postings_of(code, start, end)
-    after: tuple[dt.date, int] | None = None
-    while True:
-        q = (sa.select(J.c.id, J.c.effective_date, J.c.kind, J.c.memo, J.c.ref, P.c.amount).select_from(joined)
-             .where(*where).order_by(J.c.effective_date, J.c.id).limit(chunk))
-        if after is not None:  # an account appears once per journal (rules.validate), so (date, id) is a key
-            q = q.where(sa.or_(J.c.effective_date > after[0],
-                               sa.and_(J.c.effective_date == after[0], J.c.id > after[1])))
-        rows = session.execute(q).all()
-        if not rows:
-            return
-        for r in rows:
-            yield AccountPosting(r.id, r.effective_date, r.kind, r.memo or "", r.ref, r.amount)
-        after = (rows[-1].effective_date, rows[-1].id)
+    q = (sa.select(J.c.id, J.c.effective_date, J.c.kind, J.c.memo, J.c.ref, P.c.amount).select_from(joined)
+         .where(*where).order_by(J.c.effective_date, J.c.id).execution_options(yield_per=chunk))
+    for r in session.execute(q):
+        yield AccountPosting(r.id, r.effective_date, r.kind, r.memo or "", r.ref, r.amount)
 
 
 def account_turnover(session, code: str, *, start: dt.date | None = None, end: dt.date | None = None) -> Turnover:
