@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from adapters.access import authenticated, current_principal, public, roles, snapshot
 from adapters.fields import Id
 from kernel import clock
+from parties.actors import Actor
 from reports import service
 from reports.document import Report
 
@@ -79,8 +80,7 @@ class SettlementStatement(MethodView):
     @blp.response(200, description="服务券兑付结算单", content_type="application/pdf")
     def get(self, claim_id, fmt):
         """The settlement statement (服务券兑付结算单) of a claim: for its enterprise and staff."""
-        p = current_principal()
-        reader = service.Reader(org_id=p.org_id, is_staff=p.is_staff)
+        reader = Actor.of(current_principal())
         return download(lambda s, now: service.settlement_statement(s, claim_id=claim_id, now=now, reader=reader),
                         fmt, f"settlement-statement-{claim_id}")
 

@@ -32,6 +32,7 @@ from payouts.models import BankStatement, BankTxn, PayoutBatch, PayoutLine
 from reports import build
 from reports.errors import AccountNotFound, StatementNotFound
 from schemes.models import Scheme
+from vouchers import applications
 from vouchers.models import Contract, ContractLine, Voucher, VoucherClaim
 
 C, L, T, O, S = Claim.__table__, PayoutLine.__table__, BankTxn.__table__, Organisation.__table__, Scheme.__table__
@@ -108,7 +109,8 @@ def voucher_settlement(session, claim: Claim, *, today: dt.date, now: dt.datetim
         claim_id=claim.id, claim_status=claims.effective_status(claim, today),
         scheme=session.get(Scheme, claim.scheme_id).name,
         enterprise=_party(orgs.get(claim.enterprise_id)), provider=_party(orgs.get(voucher.provider_id)),
-        payee=_party(orgs.get(claim.payee_org_id)), voucher_id=voucher.id, voucher_status=voucher.status,
+        payee=_party(orgs.get(claim.payee_org_id)), voucher_id=voucher.id,
+        voucher_status=applications.effective_status(session, voucher, today),
         contract_id=contract.id, signed_on=contract.signed_on, contract_amount=contract.amount, lines=lines,
         face=build.FaceValueFacts(
             sum_of_lines=_money(face.get("sum_of_lines")), city=face.get("city", ""),

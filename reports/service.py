@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 from claims import service as claims
 from claims.models import Claim
 from kernel.errors import Forbidden, ValidationError
+from parties.actors import Actor
 from reports import beancount, build, queries, render
 from reports.document import Report
 from reports.errors import ReportTooLarge, UnknownReport
@@ -69,13 +70,6 @@ def beancount_lines(session, *, chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
 
 # --- the reports --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Reader:
-    """Who asks for an object-level report; the CLI (the operator at the machine) passes None."""
-    org_id: int | None
-    is_staff: bool
-
-
 # The settlement statement of each kind of claim: one function per kind, (session, claim, today, now).
 # A financing reward's or a talent claim's statement is one more entry.
 SETTLEMENT_STATEMENTS: dict[str, Callable[..., Report]] = {
@@ -84,8 +78,9 @@ SETTLEMENT_STATEMENTS: dict[str, Callable[..., Report]] = {
 }
 
 
-def settlement_statement(session, *, claim_id: int, now: dt.datetime, reader: Reader | None = None) -> Report:
-    """服务券兑付结算单 of one claim: for its enterprise and for staff."""
+def settlement_statement(session, *, claim_id: int, now: dt.datetime, reader: Actor | None = None) -> Report:
+    """服务券兑付结算单 of one claim: for its enterprise and for staff (API.md; not its provider, who
+    reads the claim itself). ``reader`` None: the operator at the CLI."""
     claim: Claim = claims.get(session, claim_id)
     if reader is not None and not reader.is_staff and reader.org_id != claim.enterprise_id:
         raise Forbidden("this claim belongs to another organisation")
