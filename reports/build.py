@@ -37,7 +37,7 @@ EVIDENCE_KINDS = {"invoice": "发票", "payment_proof": "付款凭证", "accepta
 LIMITS = {"line_cap": "单项封顶", "max_share": "地区比例上限", "enterprise_cap": "企业年度上限",
           "provider_quota": "服务商额度", "face_value": "券面额", "held": "尚余预留额度"}
 BATCH_STATUSES = {"draft": "待审批", "approved": "已审批", "cancelled": "已作废"}
-LINE_STATUSES = {"pending": "待审批", "sent": "已发送银行", "paid": "已支付", "returned": "银行退回",
+LINE_STATUSES = {"pending": "待审批", "sent": "已发送", "paid": "已支付", "returned": "银行退回",
                  "cancelled": "已作废"}
 OUTCOMES = {"matched": "已匹配", "amount_mismatch": "核对不符", "unknown_reference": "参考号不明", "returned": "退回",
             "duplicate": "重复", "missing": "未到账"}
@@ -346,8 +346,9 @@ def payout_batch(f: BatchFacts, lines: Iterable[BatchLine]) -> Report:
             ("复核审批人", f.checker or "—"), ("审批时间", stamp_zh(f.approved_at) or "—"),
             ("账本分录", "、".join(str(j.id) for j in f.journals) or "—"), _generated(f.generated_at)]
     payments = Table(
-        [Column("序号", Kind.INT), Column("参考号"), Column("兑付申请", Kind.INT), Column("收款单位", weight=2.2),
-         Column("收款账号", weight=2.2), Column("金额（元）", Kind.MONEY), Column("状态"), Column("银行流水号")],
+        [Column("序号", Kind.INT), Column("参考号", weight=1.1), Column("兑付申请", Kind.INT),
+         Column("收款单位", weight=3), Column("收款账号", weight=2.5), Column("金额（元）", Kind.MONEY), Column("状态"),
+         Column("银行流水号", weight=1.1)],
         ((n, ln.reference, ln.claim_id, ln.payee_name, ln.payee_account, ln.amount, word(LINE_STATUSES, ln.status),
           ln.bank_txn_id or "") for n, ln in enumerate(lines, start=1)),
         title="支付明细", totals=("合计", f"{f.line_count:,} 笔", None, None, None, f.total, None, None))
@@ -441,7 +442,7 @@ def reconciliation(f: StatementFacts, lines: Iterable[BankLine]) -> Report:
         title="三、已发送但尚无银行记录的付款", empty_message="无",
         totals=("合计", None, f"{len(f.missing):,} 笔", sum(m.amount for m in f.missing), None) if f.missing else None)
     return Report(title="银行对账报告", subtitle=f"对账单 {f.id}：{f.filename}", meta=meta,
-                  tables=[summary, detail, missing],
+                  tables=[summary, detail, missing], landscape=True,  # ten columns of detail
                   notes=["金额为负数的行是银行退回的付款。",
                          "与先前导入内容相同的流水（重复）不再列出，只计入导入时结果。",
                          "此后另一份对账单更正的流水，列在那份对账单的报告中。",
