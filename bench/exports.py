@@ -187,8 +187,9 @@ def main() -> None:
         only = args.only or "db-account-csv,db-account-xlsx,db-beancount"
         t = time.perf_counter()
         env[DB_ENV] = build_db(args.n)
-        print(f"SQLite ledger of {args.n:,} journals ({2 * args.n:,} postings) built in {time.perf_counter() - t:.0f} s; "
-              f"the account statement has {args.n:,} rows, the Beancount file {2 * args.n:,} postings")
+        print(f"SQLite ledger of {args.n:,} journals ({2 * args.n:,} postings) built in "
+              f"{time.perf_counter() - t:.0f} s; the account statement has {args.n:,} rows, "
+              f"the Beancount file {2 * args.n:,} postings")
     else:
         only = args.only or "csv-baseline,csv,xlsx-baseline,xlsx"
         print(f"{args.n:,} postings; each export in a fresh process (peak RSS is that export's own)")

@@ -28,7 +28,7 @@ from ledger import service as ledger
 from parties import service as parties
 from parties.models import Organisation
 from payouts import batches
-from payouts.models import BankStatement, BankTxn, PayoutBatch, PayoutLine
+from payouts.models import BankStatement, BankTxn, PayoutLine
 from reports import build
 from reports.errors import AccountNotFound, StatementNotFound
 from schemes.models import Scheme

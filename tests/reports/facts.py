@@ -17,18 +17,15 @@ SCHEMES = {1: "2026年上云上平台服务券"}
 D = dt.date
 
 # --- a small ledger: the worked example's money, journal by journal --------------------------------------
-#   id, date, kind, legs
+#   id, date, kind, legs, hash
+FUND, AVAIL, RES, PAY, TRANSIT, PAID = (f"scheme:1:{p}" for p in ("funding", "available", "reserved", "payable",
+                                                                   "in_transit", "disbursed"))
 LEDGER = [
-    build.JournalFacts(1, D(2026, 1, 5), "fund", (("scheme:1:funding", -10_000_000_00), ("scheme:1:available", 10_000_000_00)),
-                       "1" * 64),
-    build.JournalFacts(2, D(2026, 2, 21), "reserve", (("scheme:1:available", -55_000_00), ("scheme:1:reserved", 55_000_00)),
-                       "2" * 64),
-    build.JournalFacts(3, D(2026, 3, 2), "consume", (("scheme:1:reserved", -55_000_00), ("scheme:1:available", 2_750_00),
-                                                     ("scheme:1:payable", 52_250_00)), "3" * 64),
-    build.JournalFacts(4, D(2026, 3, 9), "payout", (("scheme:1:payable", -52_250_00), ("scheme:1:in_transit", 52_250_00)),
-                       "4" * 64),
-    build.JournalFacts(5, D(2026, 3, 10), "disburse", (("scheme:1:in_transit", -52_250_00),
-                                                       ("scheme:1:disbursed", 52_250_00)), "5" * 64),
+    build.JournalFacts(1, D(2026, 1, 5), "fund", ((FUND, -10_000_000_00), (AVAIL, 10_000_000_00)), "1" * 64),
+    build.JournalFacts(2, D(2026, 2, 21), "reserve", ((AVAIL, -55_000_00), (RES, 55_000_00)), "2" * 64),
+    build.JournalFacts(3, D(2026, 3, 2), "consume", ((RES, -55_000_00), (AVAIL, 2_750_00), (PAY, 52_250_00)), "3" * 64),
+    build.JournalFacts(4, D(2026, 3, 9), "payout", ((PAY, -52_250_00), (TRANSIT, 52_250_00)), "4" * 64),
+    build.JournalFacts(5, D(2026, 3, 10), "disburse", ((TRANSIT, -52_250_00), (PAID, 52_250_00)), "5" * 64),
 ]
 NAMES = {"scheme:1:funding": "scheme 1 appropriation", "scheme:1:available": "scheme 1 available",
          "scheme:1:reserved": "scheme 1 reserved", "scheme:1:payable": "scheme 1 payable",

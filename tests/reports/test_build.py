@@ -184,7 +184,8 @@ REPORTS = {
 
 @pytest.mark.parametrize("name", REPORTS)
 def test_each_report_reads_as_its_golden_text(name):
-    got = "\n".join("\n".join(line.strip() for line in page.splitlines()) for page in pdf_pages(render.pdf(REPORTS[name]())))
+    pages = pdf_pages(render.pdf(REPORTS[name]()))
+    got = "\n".join("\n".join(line.strip() for line in page.splitlines()) for page in pages)
     path = GOLDEN / f"{name}.txt"
     if os.environ.get("YUNQUAN_UPDATE_GOLDEN") == "1":
         path.write_text(got + "\n", encoding="utf-8")

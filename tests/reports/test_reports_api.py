@@ -71,7 +71,8 @@ def test_the_enterprise_reads_the_settlement_statement_of_its_own_claim(pilot, s
     listed = [row[0] for row in sheet_rows(r.data, "五、账务分录") if isinstance(row[0], int)]
     factory = pilot.client.application.extensions["yunquan"].uow_factory
     with factory.reader() as s:
-        posted = {j.id for ref in (f"claim:{claim_id}", f"voucher:{voucher_id}") for j in ledger.journals_for_ref(s, ref)}
+        refs = (f"claim:{claim_id}", f"voucher:{voucher_id}")
+        posted = {j.id for ref in refs for j in ledger.journals_for_ref(s, ref)}
     assert listed == sorted(posted) and len(listed) == 3  # reserve, consume, disburse
 
 
@@ -221,8 +222,8 @@ def test_the_account_statement_runs_from_the_opening_to_the_closing_balance(pilo
 
 def test_account_statements_refuse_an_unknown_account_and_a_period_that_ends_before_it_starts(pilot, scheme):
     error(get(pilot, "/ledger/accounts/scheme:99:payable/statement.pdf", pilot.auditor), 404, "NOT_FOUND")
-    body = error(get(pilot, f"/ledger/accounts/scheme:{scheme['id']}:payable/statement.pdf?from=2026-03-02&to=2026-03-01",
-                     pilot.auditor), 422, "VALIDATION_ERROR")
+    backwards = f"/ledger/accounts/scheme:{scheme['id']}:payable/statement.pdf?from=2026-03-02&to=2026-03-01"
+    body = error(get(pilot, backwards, pilot.auditor), 422, "VALIDATION_ERROR")
     assert body["details"]["field"] == "from"
     error(get(pilot, f"/ledger/accounts/scheme:{scheme['id']}:payable/statement.pdf", pilot.reviewer), 403, "FORBIDDEN")
 
@@ -251,7 +252,8 @@ def test_the_annex5_table_of_a_provider_and_of_a_pilots_alliance(pilot, world):
     cluster = pilot.ok("POST", "/clusters", pilot.admin, 201, json={
         "name": "南海陶瓷集群试点", "industry": "建筑陶瓷", "starting_area": "西樵镇", "city": "佛山",
         "lead_org_id": pilot.provider.id, "year": 2026})
-    pilot.ok("POST", f"/clusters/{cluster['id']}/members", pilot.admin, 201, json={"org_id": partner.id, "role": "partner"})
+    pilot.ok("POST", f"/clusters/{cluster['id']}/members", pilot.admin, 201,
+             json={"org_id": partner.id, "role": "partner"})
 
     text = pdf_of(pilot, f"/products/export.pdf?cluster_id={cluster['id']}", None)
     assert "产业集群企业服务券应用产品方案表" in text and "南海陶瓷集群试点" in text and "产品数：4" in text
