@@ -113,6 +113,11 @@ def snapshot():
     return current_app.extensions["yunquan"].uow_factory.snapshot()
 
 
+def ledger_anchors() -> str | None:
+    """The app's ledger anchors file (``LEDGER_ANCHORS``), or None when it anchors nowhere."""
+    return current_app.extensions["yunquan"].uow_factory.anchors
+
+
 def transact(fn: Callable[[Any], Any], *, retries: int = 5) -> Any:
     """Run ``fn(uow)`` in a unit of work, retrying on deadlock / serialization failure."""
     return current_app.extensions["yunquan"].uow_factory.run(fn, retries=retries)

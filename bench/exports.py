@@ -10,11 +10,13 @@ to a baseline measured the same way in the same run: the stdlib ``csv`` writer, 
 write-only workbook appending the raw tuples (no formats, no checks), both writing to /dev/null.
 
 ``--source db``: a SQLite ledger of ``n`` journals (each two postings, one on ``scheme:1:available``,
-written with Core inserts: no hash chain, which exports only copy) read back through the reports as a
-user asks for them: the account statement of ``scheme:1:available`` (``n`` postings, paged out of the
-database by ``ledger.service.account_postings``) as CSV and XLSX, and the whole ledger as Beancount
-(``2n`` postings). Goal (issue): peak memory under 200 MB for both exports, flat in the number of rows.
-Prints figures; asserts nothing.
+written with Core inserts; the chain entries carry placeholder hashes, which exports only copy) read
+back through the reports as a user asks for them: the account statement of ``scheme:1:available``
+(``n`` postings, streamed out of the database by ``ledger.service.account_postings``) as CSV and XLSX,
+and the whole ledger as Beancount (``2n`` postings).
+
+Goal (issue): peak memory under 200 MB for both exports, flat in the number of rows. Prints figures;
+asserts nothing.
 """
 from __future__ import annotations
 
@@ -114,42 +116,49 @@ DB_ENV = "YUNQUAN_BENCH_EXPORT_DB"
 
 def build_db(n: int) -> str:
     """A SQLite ledger of ``n`` two-leg journals between a scheme's available and reserved accounts,
-    dated over 2026; returns its URL."""
+    dated over 2026, each with its chain entry (placeholder hashes: an export copies them, nothing here
+    verifies them); returns its URL. Written as the ledger writes: journals and postings first, then
+    the head moved past them, which the database guards require."""
     import tempfile
 
     import sqlalchemy as sa
 
-    from ledger.models import LedgerAccount, LedgerHead, LedgerJournal, LedgerPosting
-    from yunquan.db import make_engine
+    from ledger.models import LedgerAccount, LedgerChain, LedgerHead, LedgerJournal, LedgerPosting
+    from ledger.service import open_account
+    from yunquan.db import UowFactory, make_engine
     from yunquan.schema import upgrade
     url = f"sqlite:///{os.path.join(tempfile.mkdtemp(), 'exports.db')}"
     engine = make_engine(url)
     upgrade(engine)
-    A, J, P, H = (m.__table__ for m in (LedgerAccount, LedgerJournal, LedgerPosting, LedgerHead))
+    A, J, P, C, H = (m.__table__ for m in (LedgerAccount, LedgerJournal, LedgerPosting, LedgerChain, LedgerHead))
+    with UowFactory(engine)() as u:  # the accounts through the ledger: their chain entries come first
+        ids = [open_account(u, code=f"scheme:1:{part}", name=f"scheme 1 {part}") for part in PARTS[:2]]
+        u.commit()
     now = dt.datetime.now(dt.timezone.utc)
-    with engine.begin() as c:
-        c.execute(sa.insert(A), [{"id": i, "code": f"scheme:1:{part}", "name": f"scheme 1 {part}", "no_negative": False,
-                                  "balance": 0, "created_at": now} for i, part in enumerate(PARTS[:2], start=1)])
-    batch, balance = 20_000, 0
+    batch, balance, seq = 20_000, 0, len(ids)
     for lo in range(0, n, batch):
-        jrows, prows = [], []
+        jrows, prows, crows = [], [], []
         for j in range(lo + 1, min(n, lo + batch) + 1):
             amount = (j * 7919) % 10_000_000 + 1
             amount = amount if j % 3 else -amount
             balance += amount
+            seq += 1
             jrows.append({"id": j, "key": f"voucher:{j}:reserve", "kind": "reserve",
                           "effective_date": START + dt.timedelta(days=j * 365 // (n + 1)), "memo": f"服务券预留 {j}",
-                          "ref": f"voucher:{j}", "reverses_id": None, "content_hash": "0" * 64, "prev_hash": "0" * 64,
-                          "hash": f"{j:064x}", "created_at": now})
-            prows += [{"journal_id": j, "idx": 0, "account_id": 1, "amount": amount},
-                      {"journal_id": j, "idx": 1, "account_id": 2, "amount": -amount}]
+                          "ref": f"voucher:{j}", "reverses_id": None, "content_hash": "0" * 64, "created_at": now})
+            prows += [{"id": 2 * j - 1, "journal_id": j, "idx": 0, "account_id": ids[0], "amount": amount},
+                      {"id": 2 * j, "journal_id": j, "idx": 1, "account_id": ids[1], "amount": -amount}]
+            crows.append({"seq": seq, "entry_type": "journal", "subject": str(j), "content_hash": "0" * 64,
+                          "prev_hash": "0" * 64, "hash": f"{j:064x}"})
         with engine.begin() as c:
             c.execute(sa.insert(J), jrows)
             c.execute(sa.insert(P), prows)
+            c.execute(sa.insert(C), crows)
+            c.execute(sa.update(H).where(H.c.id == 1).values(seq=seq, hash=f"{j:064x}", journal_seq=j,
+                                                             posting_seq=2 * j))
     with engine.begin() as c:
-        c.execute(sa.update(A).where(A.c.id == 1).values(balance=balance))
-        c.execute(sa.update(A).where(A.c.id == 2).values(balance=-balance))
-        c.execute(sa.insert(H).values(id=1, seq=n, hash=f"{n:064x}"))
+        c.execute(sa.update(A).where(A.c.id == ids[0]).values(balance=balance))
+        c.execute(sa.update(A).where(A.c.id == ids[1]).values(balance=-balance))
     engine.dispose()
     return url
 

@@ -5,8 +5,8 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from adapters.access import current_principal, roles, snapshot, transact
-from adapters.fields import Money
+from adapters.access import current_principal, ledger_anchors, roles, snapshot, transact
+from adapters.fields import Money, Stamp
 from ledger import service
 
 blp = Blueprint("ledger", __name__, description="The auditable ledger")
@@ -20,6 +20,8 @@ class VerifyOut(ma.Schema):
     problem = ma.fields.String(allow_none=True)
     bad_accounts = ma.fields.List(ma.fields.String())
     bad_reservations = ma.fields.List(ma.fields.Integer())
+    anchors_checked = ma.fields.Integer(metadata={"description": "anchored heads found still in the chain"})
+    checked_at = Stamp()
 
 
 class TrialArgs(ma.Schema):
@@ -34,12 +36,20 @@ class TrialRow(ma.Schema):
     credit = Money()
 
 
+class ClosedPeriodOut(ma.Schema):
+    month = ma.fields.String()
+    head_hash = ma.fields.String(metadata={"description": "the chain head the month closed on"})
+
+
 class TrialOut(ma.Schema):
     as_of = ma.fields.Date(allow_none=True)
     rows = ma.fields.List(ma.fields.Nested(TrialRow))
     total_debit = Money()
     total_credit = Money()
     balanced = ma.fields.Boolean()
+    head_hash = ma.fields.String(metadata={"description": "the ledger's chain head now"})
+    closed_period = ma.fields.Nested(ClosedPeriodOut, allow_none=True,
+                                     metadata={"description": "the latest closed month that ended by as_of"})
 
 
 class PeriodOut(ma.Schema):
@@ -52,8 +62,9 @@ class Verify(MethodView):
     @roles("auditor", "admin")
     @blp.response(200, VerifyOut)
     def get(self):
+        anchors = ledger_anchors()
         with snapshot() as s:
-            return service.verify(s)
+            return service.verify(s, anchors=anchors)
 
 
 @blp.route("/ledger/trial-balance")
@@ -65,7 +76,7 @@ class Trial(MethodView):
         with snapshot() as s:
             tb = service.trial_balance(s, as_of=args["as_of"], prefix=args["prefix"])
         return {"as_of": tb.as_of, "total_debit": tb.total_debit, "total_credit": tb.total_credit,
-                "balanced": tb.balanced,
+                "balanced": tb.balanced, "head_hash": tb.head_hash, "closed_period": tb.closed_period,
                 "rows": [{"account": c, "name": n, "debit": max(b, 0), "credit": max(-b, 0)} for c, n, b in tb.rows]}
 
 

@@ -2,11 +2,18 @@
 
 Standard library only. Amounts are signed integer fen: a positive amount increases the
 account's balance, a negative one decreases it; every journal's amounts sum to zero.
+
+The chain: everything the ledger asserts (an account and its flags, a journal with its postings, a
+period close, a reservation opening and its outcome) is one chain entry. An entry's content hash
+covers every column of its rows in a canonical encoding; its hash covers the previous entry's hash,
+its sequence number, its type and subject, and that content hash.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
@@ -14,6 +21,14 @@ from typing import Iterable, Mapping
 from ledger.errors import InvalidJournal, NegativeBalance, UnbalancedJournal
 
 GENESIS_HASH = "0" * 64
+
+# Chain entry types: what the ledger asserts. The entry's subject is the row's id (a month for a period).
+ACCOUNT = "account"
+JOURNAL = "journal"
+PERIOD = "period"
+RESERVATION_OPEN = "reservation_open"
+RESERVATION_CLOSE = "reservation_close"
+ENTRY_TYPES = (ACCOUNT, JOURNAL, PERIOD, RESERVATION_OPEN, RESERVATION_CLOSE)
 _SEPARATORS = re.compile(r"[\x00-\x1f]")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -91,8 +106,59 @@ def spec_content_hash(spec: JournalSpec) -> str:
                         ((leg.account, leg.amount) for leg in spec.legs))
 
 
-def chain_hash(prev_hash: str, seq: int, key: str, content: str) -> str:
-    return hashlib.sha256(f"{prev_hash}\x1f{seq}\x1f{key}\x1f{content}".encode()).hexdigest()
+# --- the chain's canonical encoding ----------------------------------------------------------------
+# Each entry's content is a JSON array of its column values in a fixed order: JSON keeps NULL and ''
+# apart, escapes every character (ensure_ascii), and an array needs no field names, so one row has
+# exactly one encoding. Timestamps are UTC with microseconds, which both databases store exactly.
+
+@functools.lru_cache(maxsize=256)  # the journals of one batch share one timestamp
+def stamp(value: dt.datetime) -> str:
+    """A stored timestamp as UTC ISO 8601 with microseconds. SQLite hands back naive UTC values."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode  # one encoder: json.dumps builds one per call
+
+
+def _digest(values: list) -> str:
+    return hashlib.sha256(_encode(values).encode()).hexdigest()
+
+
+def account_content(account_id: int, code: str, name: str, no_negative: bool, created_at: dt.datetime) -> str:
+    """An account as opened. Its balance is a cache of its postings and is not part of it."""
+    return _digest([account_id, code, name, bool(no_negative), stamp(created_at)])
+
+
+def journal_content(journal_id: int, key: str, kind: str, effective_date: dt.date, memo: str, ref: str | None,
+                    reverses_id: int | None, chash: str, created_at: dt.datetime,
+                    postings: Iterable[tuple[int, int, int, int, int]]) -> str:
+    """A journal row and its postings ``(id, journal_id, idx, account_id, amount)`` in ``idx`` order."""
+    return _digest([journal_id, key, kind, effective_date.isoformat(), memo, ref, reverses_id, chash,
+                    stamp(created_at), list(postings)])
+
+
+def period_content(month: str, closed_at: dt.datetime, closed_by: str, head_seq: int, head_hash: str) -> str:
+    """A period close and the chain head it closed on."""
+    return _digest([month, stamp(closed_at), closed_by, head_seq, head_hash])
+
+
+def reservation_open_content(reservation_id: int, key: str, source_account_id: int, hold_account_id: int,
+                             amount: int, open_journal_id: int, created_at: dt.datetime) -> str:
+    """What a reservation holds, from where, on which account, opened by which journal."""
+    return _digest([reservation_id, key, source_account_id, hold_account_id, amount, open_journal_id,
+                    stamp(created_at)])
+
+
+def reservation_close_content(reservation_id: int, status: str, posted_amount: int, close_journal_id: int) -> str:
+    """How a reservation ended: posted (in part) or voided, by which journal."""
+    return _digest([reservation_id, status, posted_amount, close_journal_id])
+
+
+def chain_hash(prev_hash: str, seq: int, entry_type: str, subject: str, content: str) -> str:
+    """The link: hex hashes, a number, a known type and an id or month contain no separator."""
+    return hashlib.sha256(f"{prev_hash}\x1f{seq}\x1f{entry_type}\x1f{subject}\x1f{content}".encode()).hexdigest()
 
 
 def apply_legs(balances: dict[str, int], no_negative: Mapping[str, bool], spec: JournalSpec) -> None:

@@ -2,9 +2,14 @@
 themselves: the journal lands in the same transaction as the state change it records.
 
 Concurrency: every writer first locks the single ``ledger_head`` row (``SELECT … FOR UPDATE``).
-That serialises journal writers, which the hash chain needs anyway (each journal names its
+That serialises ledger writers, which the hash chain needs anyway (each entry names its
 predecessor), and makes the balance check that follows read committed, current balances: a
 flagged account can never be overdrawn by two transactions that each saw the old balance.
+
+The chain (``ledger_chain``) has one entry for everything the ledger asserts: an account opened, a
+journal with its postings, a period closed, a reservation opened, a reservation's outcome. Journals
+and postings get their ids from counters on the head row, so a journal is hashed whole before any of
+it is written. Anchors (``ledger.anchors``) copy committed heads outside the database.
 We chose row locks over SERIALIZABLE because the chain head is a single hot row either way, and
 waiting on a lock is cheaper and more predictable than aborting and retrying whole transactions.
 """
@@ -16,8 +21,9 @@ from typing import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 
-from adapters.tables import one_of
+from adapters.tables import one_of, rfc3339
 from kernel import clock
+from ledger import anchors as anchor_file
 from ledger import rules
 from ledger.errors import (
     AlreadyReversed,
@@ -33,12 +39,7 @@ from ledger.errors import (
     UnknownAccount,
 )
 from ledger.models import (
-    LedgerAccount,
-    LedgerHead,
-    LedgerJournal,
-    LedgerPeriod,
-    LedgerPosting,
-    LedgerReservation,
+    LedgerAccount, LedgerChain, LedgerHead, LedgerJournal, LedgerPeriod, LedgerPosting, LedgerReservation,
 )
 from ledger.rules import GENESIS_HASH, JournalSpec, Leg
 
@@ -48,12 +49,13 @@ P = LedgerPosting.__table__
 H = LedgerHead.__table__
 R = LedgerReservation.__table__
 PER = LedgerPeriod.__table__
+C = LedgerChain.__table__
 
 __all__ = [
     "IdempotencyMismatch",
     "Leg", "JournalSpec", "open_account", "post", "post_batch", "reverse", "reserve", "post_pending",
     "void_pending", "balance", "balances", "balances_as_of", "trial_balance", "close_period", "verify",
-    "journals_for_ref",
+    "journals_for_ref", "anchor", "anchor_after_commit", "head",
 ]
 
 
@@ -63,30 +65,61 @@ class PostedJournal:
     key: str
     kind: str
     effective_date: dt.date
-    hash: str
+    hash: str  # the hash of the journal's chain entry
     legs: tuple[Leg, ...]
     replayed: bool = False
+
+
+def _now() -> dt.datetime:
+    """Now in UTC, exactly as it will be read back: SQLite stores the wall time without its offset."""
+    return clock.now().astimezone(dt.timezone.utc)
+
+
+def _lock_head(s) -> sa.Row:
+    q = sa.select(H.c.seq, H.c.hash, H.c.journal_seq, H.c.posting_seq).where(H.c.id == 1).with_for_update()
+    row = s.execute(q).first()
+    if row is None:
+        s.execute(sa.insert(H).values(id=1, seq=0, hash=GENESIS_HASH, journal_seq=0, posting_seq=0))
+        row = s.execute(q).first()
+    return row
+
+
+def _append(s, entry_type: str, subject: str, content: str) -> tuple[int, str]:
+    """Add one chain entry after the head and move the head to it."""
+    head_row = _lock_head(s)
+    seq = head_row.seq + 1
+    digest = rules.chain_hash(head_row.hash, seq, entry_type, subject, content)
+    s.execute(sa.insert(C).values(seq=seq, entry_type=entry_type, subject=subject, content_hash=content,
+                                  prev_hash=head_row.hash, hash=digest))
+    s.execute(sa.update(H).where(H.c.id == 1).values(seq=seq, hash=digest))
+    return seq, digest
+
+
+def head(session) -> tuple[int, str]:
+    """The last chain entry's sequence number and hash (0 and the genesis hash on an empty ledger)."""
+    row = session.execute(sa.select(H.c.seq, H.c.hash).where(H.c.id == 1)).first()
+    return (row.seq, row.hash) if row else (0, GENESIS_HASH)
 
 
 def open_account(uow, *, code: str, name: str, no_negative: bool = False) -> int:
     """Create the account if it does not exist; return its id. Idempotent."""
     s = uow.session
-    found = s.execute(sa.select(A.c.id, A.c.no_negative).where(A.c.code == code)).first()
-    if found:
+    q = sa.select(A.c.id, A.c.no_negative).where(A.c.code == code)
+    found = s.execute(q).first()
+    if found is None:
+        rules._text("account", code, 120, required=True)
+        _lock_head(s)  # two openers of one code queue here, and the second then finds the first's account
+        found = s.execute(q).first()
+    if found is not None:
         if bool(found.no_negative) != no_negative:
             raise InvalidJournal(f"account {code} exists with different flags", details={"account": code})
         return found.id
-    rules._text("account", code, 120, required=True)
-    return s.execute(sa.insert(A).values(code=code, name=name, no_negative=no_negative, balance=0,
-                                         created_at=clock.now()).returning(A.c.id)).scalar_one()
-
-
-def _lock_head(s) -> tuple[int, str]:
-    row = s.execute(sa.select(H.c.seq, H.c.hash).where(H.c.id == 1).with_for_update()).first()
-    if row is None:
-        s.execute(sa.insert(H).values(id=1, seq=0, hash=GENESIS_HASH))
-        row = s.execute(sa.select(H.c.seq, H.c.hash).where(H.c.id == 1).with_for_update()).first()
-    return row.seq, row.hash
+    created_at = _now()
+    account_id = s.execute(sa.insert(A).values(code=code, name=name, no_negative=no_negative, balance=0,
+                                               created_at=created_at).returning(A.c.id)).scalar_one()
+    _append(s, rules.ACCOUNT, str(account_id),
+            rules.account_content(account_id, code, name, no_negative, created_at))
+    return account_id
 
 
 def _closed_months(s, months: set[str]) -> set[str]:
@@ -95,11 +128,17 @@ def _closed_months(s, months: set[str]) -> set[str]:
     return set(s.execute(sa.select(PER.c.month).where(PER.c.month.in_(months))).scalars())
 
 
+def _with_chain_hash(*columns):
+    """Select journal columns and the hash of each journal's chain entry."""
+    entry = sa.and_(C.c.entry_type == rules.JOURNAL, C.c.subject == sa.cast(J.c.id, sa.String))
+    return sa.select(*columns, C.c.hash).select_from(J.outerjoin(C, entry))
+
+
 def _existing(s, keys: list[str]) -> dict[str, sa.Row]:
     found: dict[str, sa.Row] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i:i + 500]
-        for row in s.execute(sa.select(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.content_hash, J.c.hash)
+        for row in s.execute(_with_chain_hash(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.content_hash)
                              .where(one_of(s, J.c.key, chunk))):
             found[row.key] = row
     return found
@@ -132,7 +171,8 @@ def post_batch(uow, specs: Sequence[JournalSpec]) -> list[PostedJournal]:
         rules.validate(spec)
     hashes = [rules.spec_content_hash(spec) for spec in specs]
 
-    seq, prev = _lock_head(s)
+    head_row = _lock_head(s)
+    seq, prev = head_row.seq, head_row.hash
 
     # Idempotency: a replayed key returns the original journal; the same key with other content is refused.
     existing = _existing(s, [spec.key for spec in specs])
@@ -183,30 +223,57 @@ def post_batch(uow, specs: Sequence[JournalSpec]) -> list[PostedJournal]:
     balances = {code: row.balance for code, row in accounts.items()}
     flags = {code: bool(row.no_negative) for code, row in accounts.items()}
 
-    now = clock.now()
-    journal_rows, posting_rows = [], []
+    now = _now()
+    journal_id, posting_id = head_row.journal_seq, head_row.posting_seq
+    journal_rows, posting_rows, chain_rows = [], [], []
     for i in fresh:
         spec = specs[i]
         rules.apply_legs(balances, flags, spec)
-        seq += 1
-        digest = rules.chain_hash(prev, seq, spec.key, hashes[i])
-        journal_rows.append({"id": seq, "key": spec.key, "kind": spec.kind, "effective_date": spec.effective_date,
-                             "memo": spec.memo or "", "ref": spec.ref, "reverses_id": spec.reverses,
-                             "content_hash": hashes[i], "prev_hash": prev, "hash": digest, "created_at": now})
+        journal_id += 1
+        postings = []
         for idx, leg in enumerate(spec.legs):
-            posting_rows.append({"journal_id": seq, "idx": idx, "account_id": accounts[leg.account].id,
-                                 "amount": leg.amount})
-        results[i] = PostedJournal(seq, spec.key, spec.kind, spec.effective_date, digest, spec.legs)
+            posting_id += 1
+            postings.append((posting_id, journal_id, idx, accounts[leg.account].id, leg.amount))
+        memo = spec.memo or ""
+        content = rules.journal_content(journal_id, spec.key, spec.kind, spec.effective_date, memo, spec.ref,
+                                        spec.reverses, hashes[i], now, postings)
+        seq += 1
+        subject = str(journal_id)
+        digest = rules.chain_hash(prev, seq, rules.JOURNAL, subject, content)
+        journal_rows.append({"id": journal_id, "key": spec.key, "kind": spec.kind,
+                             "effective_date": spec.effective_date, "memo": memo, "ref": spec.ref,
+                             "reverses_id": spec.reverses, "content_hash": hashes[i], "created_at": now})
+        posting_rows.extend({"id": p[0], "journal_id": p[1], "idx": p[2], "account_id": p[3], "amount": p[4]}
+                            for p in postings)
+        chain_rows.append({"seq": seq, "entry_type": rules.JOURNAL, "subject": subject, "content_hash": content,
+                           "prev_hash": prev, "hash": digest})
+        results[i] = PostedJournal(journal_id, spec.key, spec.kind, spec.effective_date, digest, spec.legs)
         prev = digest
 
-    s.execute(sa.insert(J), journal_rows)
-    s.execute(sa.insert(P), posting_rows)
+    _insert_rows(s, J, journal_rows)
+    _insert_rows(s, P, posting_rows)
+    _insert_rows(s, C, chain_rows)
     changed = [{"b_id": accounts[c].id, "b_balance": b} for c, b in balances.items() if b != accounts[c].balance]
     if changed:
         s.execute(sa.update(A).where(A.c.id == sa.bindparam("b_id")).values(balance=sa.bindparam("b_balance")),
                   changed)
-    s.execute(sa.update(H).where(H.c.id == 1).values(seq=seq, hash=prev))
+    s.execute(sa.update(H).where(H.c.id == 1).values(seq=seq, hash=prev, journal_seq=journal_id,
+                                                      posting_seq=posting_id))
     return _fill_duplicates(specs, results)
+
+
+def _insert_rows(s, table: sa.Table, rows: list[dict]) -> None:
+    """Bulk insert in the session's transaction. PostgreSQL gets COPY: an INSERT per row is a
+    statement each (psycopg pipelines them, but the server still runs them one by one), and with the
+    chain entry and the guards' row triggers a batch would take a third longer than before both."""
+    if s.get_bind().dialect.name != "postgresql":
+        s.execute(sa.insert(table), rows)
+        return
+    columns = list(rows[0])
+    with s.connection().connection.dbapi_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
 
 
 def _fill_duplicates(specs, results):
@@ -215,7 +282,8 @@ def _fill_duplicates(specs, results):
 
 
 def get_journal(session, journal_id: int) -> PostedJournal:
-    row = session.execute(sa.select(J).where(J.c.id == journal_id)).first()
+    row = session.execute(_with_chain_hash(J.c.id, J.c.key, J.c.kind, J.c.effective_date)
+                          .where(J.c.id == journal_id)).first()
     if row is None:
         raise JournalNotFound(f"journal {journal_id} not found", details={"journal": journal_id})
     return PostedJournal(row.id, row.key, row.kind, row.effective_date, row.hash, _legs_of(session, [row.id])[row.id])
@@ -229,7 +297,8 @@ def reverse(uow, *, journal_id: int, key: str, effective_date: dt.date, memo: st
 
 
 def journals_for_ref(session, ref: str) -> list[PostedJournal]:
-    rows = session.execute(sa.select(J).where(J.c.ref == ref).order_by(J.c.id)).all()
+    rows = session.execute(_with_chain_hash(J.c.id, J.c.key, J.c.kind, J.c.effective_date)
+                           .where(J.c.ref == ref).order_by(J.c.id)).all()
     legs = _legs_of(session, [r.id for r in rows])
     return [PostedJournal(r.id, r.key, r.kind, r.effective_date, r.hash, legs.get(r.id, ())) for r in rows]
 
@@ -275,10 +344,15 @@ def reserve(uow, *, key: str, source: str, hold: str, amount: int, effective_dat
         if found is not None:
             return found
     ids = dict(s.execute(sa.select(A.c.code, A.c.id).where(A.c.code.in_([source, hold]))).all())
-    s.execute(sa.insert(R).values(key=key, source_account_id=ids[source], hold_account_id=ids[hold], amount=amount,
-                                  status="pending", posted_amount=0, open_journal_id=journal.id,
-                                  created_at=clock.now()))
-    return _reservation(s, R.c.key == key)
+    created_at = _now()
+    reservation_id = s.execute(
+        sa.insert(R).values(key=key, source_account_id=ids[source], hold_account_id=ids[hold], amount=amount,
+                            status="pending", posted_amount=0, open_journal_id=journal.id, created_at=created_at)
+        .returning(R.c.id)).scalar_one()
+    _append(s, rules.RESERVATION_OPEN, str(reservation_id),
+            rules.reservation_open_content(reservation_id, key, ids[source], ids[hold], amount, journal.id,
+                                           created_at))
+    return _reservation(s, R.c.id == reservation_id)
 
 
 def post_pending(uow, *, reservation_id: int, amount: int, destination: str, key: str, effective_date: dt.date,
@@ -301,7 +375,7 @@ def post_pending(uow, *, reservation_id: int, amount: int, destination: str, key
         raise ReservationClosed(f"reservation {reservation_id} is already {res.status}",
                                 details={"reservation": reservation_id, "status": res.status})
     held = _held_by_opening_journal(s, reservation_id)
-    if held != res.amount:  # the reservation row is not hash-chained; its journal is, and wins
+    if held != res.amount:  # the row and its opening journal are both chained; a mismatch means tampering
         raise LedgerInconsistent(f"reservation {reservation_id} does not match its opening journal; run verify",
                                 details={"reservation": reservation_id, "journal_fen": held, "row_fen": res.amount})
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0 or amount > res.amount:
@@ -316,6 +390,8 @@ def post_pending(uow, *, reservation_id: int, amount: int, destination: str, key
     status = "posted" if amount else "voided"
     s.execute(sa.update(R).where(R.c.id == reservation_id)
               .values(status=status, posted_amount=amount, close_journal_id=journal.id))
+    _append(s, rules.RESERVATION_CLOSE, str(reservation_id),
+            rules.reservation_close_content(reservation_id, status, amount, journal.id))
     return _reservation(s, R.c.id == reservation_id)
 
 
@@ -362,11 +438,20 @@ def balances_as_of(session, day: dt.date, *, prefix: str | None = None) -> dict[
 
 
 @dataclass(frozen=True)
+class ClosedPeriod:
+    month: str
+    head_seq: int
+    head_hash: str  # the chain head the month closed on
+
+
+@dataclass(frozen=True)
 class TrialBalance:
     as_of: dt.date | None
     rows: list[tuple[str, str, int]]  # code, name, balance
     total_debit: int   # sum of positive balances
     total_credit: int  # sum of negative balances, as a positive number
+    head_hash: str = GENESIS_HASH  # the chain head now
+    closed_period: ClosedPeriod | None = None  # the latest period closed that ended on or before as_of
 
     @property
     def balanced(self) -> bool:
@@ -383,27 +468,61 @@ def trial_balance(session, *, as_of: dt.date | None = None, prefix: str | None =
     else:
         values = balances_as_of(session, as_of, prefix=prefix)
     rows = [(code, names[code], bal) for code, bal in sorted(values.items())]
-    return TrialBalance(as_of, rows, sum(b for *_, b in rows if b > 0), -sum(b for *_, b in rows if b < 0))
+    return TrialBalance(as_of, rows, sum(b for *_, b in rows if b > 0), -sum(b for *_, b in rows if b < 0),
+                        head(session)[1], latest_closed_period(session, as_of))
+
+
+def latest_closed_period(session, as_of: dt.date | None = None) -> ClosedPeriod | None:
+    """The latest closed month that ended on or before ``as_of`` (any, without it)."""
+    q = sa.select(PER.c.month, PER.c.head_seq, PER.c.head_hash).order_by(PER.c.month.desc()).limit(1)
+    if as_of is not None:
+        q = q.where(PER.c.month < rules.month_of(as_of + dt.timedelta(days=1)))
+    row = session.execute(q).first()
+    return None if row is None else ClosedPeriod(row.month, row.head_seq, row.head_hash)
 
 
 # --- periods ---------------------------------------------------------------------------------------
 
 def close_period(uow, *, month: str, closed_by: str) -> None:
-    """Close a month that has ended: no journal may be dated in it afterwards."""
+    """Close a month that has ended: no journal may be dated in it afterwards. The close records the
+    chain head it closed on, is itself a chain entry, and is anchored once committed."""
     year, mon = rules.parse_month(month)
     today = clock.today()
     if (year, mon) >= (today.year, today.month):
         raise PeriodNotEnded(f"month {month} has not ended", details={"month": month})
     s = uow.session
-    _lock_head(s)  # no journal may slip into the month while it closes
+    head_row = _lock_head(s)  # no journal may slip into the month while it closes
     if s.execute(sa.select(PER.c.month).where(PER.c.month == month)).first():
         raise PeriodAlreadyClosed(f"month {month} is already closed", details={"month": month})
-    s.execute(sa.insert(PER).values(month=month, closed_at=clock.now(), closed_by=closed_by))
+    closed_at = _now()
+    s.execute(sa.insert(PER).values(month=month, closed_at=closed_at, closed_by=closed_by,
+                                    head_seq=head_row.seq, head_hash=head_row.hash))
+    _append(s, rules.PERIOD, month, rules.period_content(month, closed_at, closed_by, head_row.seq, head_row.hash))
+    anchor_after_commit(uow)
     uow.commit()
 
 
 def closed_periods(session) -> list[str]:
     return list(session.execute(sa.select(PER.c.month).order_by(PER.c.month)).scalars())
+
+
+# --- anchors ---------------------------------------------------------------------------------------
+
+def anchor_after_commit(uow) -> None:
+    """Once ``uow`` commits, append the ledger head as it then stands to the anchors file (if the unit
+    of work has one). Call it after the transaction's last ledger write; the anchor names the head
+    read now, which the commit makes durable, so an anchor never names an uncommitted head."""
+    path = getattr(uow, "anchors", None)
+    if not path:
+        return
+    seq, digest = head(uow.session)
+    uow.after_commit(lambda: anchor_file.append(path, seq=seq, head_hash=digest, at=rfc3339(clock.now())))
+
+
+def anchor(session, path) -> dict:
+    """Append the committed head, as ``session`` reads it, to the anchors file at ``path``."""
+    seq, digest = head(session)
+    return anchor_file.append(path, seq=seq, head_hash=digest, at=rfc3339(clock.now()))
 
 
 # --- verification ----------------------------------------------------------------------------
@@ -417,90 +536,280 @@ class VerifyReport:
     problem: str | None = None
     bad_accounts: list[str] = field(default_factory=list)
     bad_reservations: list[int] = field(default_factory=list)
+    anchors_checked: int = 0
+    checked_at: dt.datetime | None = None
 
 
-def verify(session, *, chunk: int = 20000) -> VerifyReport:
-    """Recompute the hash chain and every balance from the postings.
+class _Bad(Exception):
+    """The first thing verify found wrong."""
 
-    Names the first journal whose sequence, predecessor, content or hash does not match, and every
-    account whose stored balance differs from the sum of its postings.
+    def __init__(self, problem: str, *, journal: int | None = None, accounts: Sequence[str] = (),
+                 reservations: Sequence[int] = ()):
+        super().__init__(problem)
+        self.problem, self.journal = problem, journal
+        self.accounts, self.reservations = list(accounts), list(reservations)
+
+
+def verify(session, *, anchors: str | None = None, chunk: int = 20000) -> VerifyReport:
+    """Walk the chain, recompute every entry from the rows it covers, every balance from the postings,
+    and check that every anchored head is still in the chain.
+
+    Names the first journal (or account, reservation, period) that does not match, and anything in
+    the tables that the chain does not know. Reads in chunks, so memory stays flat however long the
+    ledger; give it a snapshot session (``UowFactory.snapshot``) so journals committed meanwhile are
+    neither half-seen nor taken for tampering.
     """
-    codes = dict(session.execute(sa.select(A.c.id, A.c.code)).all())
-    sums: dict[int, int] = dict.fromkeys(codes, 0)
-    head = session.execute(sa.select(H.c.seq, H.c.hash).where(H.c.id == 1)).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
-    prev, expected, count = GENESIS_HASH, 1, 0
-    content_hash, chain_hash = rules.content_hash, rules.chain_hash
+    checked_at = clock.now()
+    # Read the anchors before the first query opens the snapshot: an anchor is written only after its
+    # head committed, so every head the file names is visible to the snapshot.
+    try:
+        pinned, anchors_problem = list(anchor_file.read(anchors)), None
+    except anchor_file.AnchorFileError as exc:
+        pinned, anchors_problem = [], str(exc)
+    head_row = session.execute(sa.select(H.c.seq, H.c.hash, H.c.journal_seq, H.c.posting_seq)
+                               .where(H.c.id == 1)).first()
+    head_hash = head_row.hash if head_row else GENESIS_HASH
+    walk = _ChainWalk(session, pinned)
+    try:
+        walk.run(chunk)
+        walk.finish(head_row)
+        if anchors_problem:
+            raise _Bad(anchors_problem)
+    except _Bad as bad:
+        return VerifyReport(False, walk.journals, head_hash, bad.journal, bad.problem, bad.accounts, bad.reservations,
+                            walk.anchors_checked, checked_at)
+    return VerifyReport(True, walk.journals, head_hash, anchors_checked=walk.anchors_checked, checked_at=checked_at)
 
-    def report(seq, problem):
-        return VerifyReport(False, count, head_hash, seq, problem)
 
-    last_id = 0
-    while True:
-        jrows = session.execute(
+class _ChainWalk:
+    """One pass over the chain in sequence order, a chunk of entries at a time, with the rows each
+    chunk covers fetched alongside it."""
+
+    def __init__(self, session, pinned: list[anchor_file.Anchor]):
+        self.s = session
+        self.accounts = {row.id: row for row in session.execute(
+            sa.select(A.c.id, A.c.code, A.c.name, A.c.no_negative, A.c.balance, A.c.created_at))}
+        self.codes = {account_id: row.code for account_id, row in self.accounts.items()}
+        self.sums = dict.fromkeys(self.accounts, 0)
+        self.opened: set[int] = set()  # accounts whose entry the walk has passed
+        self.periods = {row.month: row for row in session.execute(sa.select(PER))}
+        self.closed: set[str] = set()
+        self.pinned: dict[int, list[anchor_file.Anchor]] = {}
+        for a in pinned:
+            self.pinned.setdefault(a.seq, []).append(a)
+        self.anchors_checked = 0
+        self.seq, self.prev = 0, GENESIS_HASH
+        self.journals = 0      # the last journal passed; journals are numbered 1, 2, 3… in chain order
+        self.last_posting = 0  # the highest posting id passed
+        self.opens = self.closes = 0
+        self.content_hash, self.chain_hash = rules.content_hash, rules.chain_hash
+        self._check_anchors(0, GENESIS_HASH)
+
+    def _check_anchors(self, seq: int, digest: str) -> None:
+        for a in self.pinned.get(seq, ()):
+            if a.head_hash != digest:
+                raise _Bad(f"anchor on line {a.line} names chain entry {seq} with another hash: the chain was "
+                           "rewritten since it was anchored")
+            self.anchors_checked += 1
+
+    def run(self, chunk: int) -> None:
+        last = 0
+        while True:
+            entries = self.s.execute(
+                sa.select(C.c.seq, C.c.entry_type, C.c.subject, C.c.content_hash, C.c.prev_hash, C.c.hash)
+                .where(C.c.seq > last).order_by(C.c.seq).limit(chunk)).all()
+            if not entries:
+                return
+            self._chunk(entries)
+            last = entries[-1].seq
+
+    def _chunk(self, entries) -> None:
+        s = self.s
+        lo = self.journals + 1
+        hi = self.journals + sum(1 for e in entries if e.entry_type == rules.JOURNAL)
+        journals = {row[0]: tuple(row) for row in s.execute(
             sa.select(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.memo, J.c.ref, J.c.reverses_id,
-                      J.c.content_hash, J.c.prev_hash, J.c.hash)
-            .where(J.c.id > last_id).order_by(J.c.id).limit(chunk)).all()
-        if not jrows:
-            break
-        hi = jrows[-1].id
-        legs: dict[int, list[tuple[int, int]]] = {}
-        for jid, acc, amount in session.execute(
-                sa.select(P.c.journal_id, P.c.account_id, P.c.amount)
-                .where(P.c.journal_id > last_id, P.c.journal_id <= hi).order_by(P.c.journal_id, P.c.idx)):
-            legs.setdefault(jid, []).append((acc, amount))
-        for jid, key, kind, eff, memo, ref, rev, chash, prev_hash, digest in jrows:
-            if jid != expected:
-                return report(expected if jid > expected else jid,
-                              f"journal {expected} is missing" if jid > expected else "sequence out of order")
-            if prev_hash != prev:
-                return report(jid, "predecessor hash does not match the chain")
-            jlegs = legs.get(jid, ())
-            try:
-                coded = [(codes[acc], amount) for acc, amount in jlegs]
-            except KeyError:
-                return report(jid, "posting to an account that does not exist")
-            if len(jlegs) < 2 or sum(a for _, a in jlegs) != 0:
-                return report(jid, "postings do not sum to zero")
-            if content_hash(kind, eff, memo, ref, rev, coded) != chash:
-                return report(jid, "content does not match its hash")
-            if chain_hash(prev, jid, key, chash) != digest:
-                return report(jid, "journal hash does not match")
-            for acc, amount in jlegs:
-                sums[acc] += amount
-            prev = digest
-            expected += 1
-            count += 1
-        last_id = hi
-    if count != head_seq or prev != head_hash:
-        return VerifyReport(False, count, head_hash, count + 1 if count < head_seq else head_seq + 1,
-                            "the chain head does not match the last journal")
-    stored = dict(session.execute(sa.select(A.c.id, A.c.balance)).all())
-    bad = sorted(codes[a] for a, total in sums.items() if stored.get(a) != total)
-    if bad:
-        return VerifyReport(False, count, head_hash, None, "stored balances differ from the postings", bad)
-    bad_res = _reservations_off_their_journals(session)
-    if bad_res:
-        return VerifyReport(False, count, head_hash, None, "reservations differ from their journals",
-                            bad_reservations=bad_res)
-    return VerifyReport(True, count, head_hash)
+                      J.c.content_hash, J.c.created_at).where(J.c.id >= lo, J.c.id <= hi)).all()}
+        postings: dict[int, list[tuple]] = {}
+        for row in s.execute(sa.select(P.c.id, P.c.journal_id, P.c.idx, P.c.account_id, P.c.amount)
+                             .where(P.c.journal_id >= lo, P.c.journal_id <= hi)
+                             .order_by(P.c.journal_id, P.c.idx)).all():
+            postings.setdefault(row[1], []).append(tuple(row))
+        wanted = sorted({int(e.subject) for e in entries
+                         if e.entry_type in (rules.RESERVATION_OPEN, rules.RESERVATION_CLOSE) and e.subject.isdigit()})
+        reservations = {}
+        for i in range(0, len(wanted), 500):
+            for row in s.execute(sa.select(R).where(one_of(s, R.c.id, wanted[i:i + 500]))):
+                reservations[row.id] = row
+        chain_hash, pinned = self.chain_hash, self.pinned
+        for e in entries:
+            entry_seq, entry_type, subject, content_hash, prev_hash, digest = e
+            self.seq += 1
+            if entry_seq != self.seq:
+                raise _Bad(f"chain entry {self.seq} is missing", journal=self._journal_at(e))
+            if prev_hash != self.prev:
+                raise _Bad(f"chain entry {entry_seq} does not name its predecessor's hash",
+                           journal=self._journal_at(e))
+            if entry_type == rules.JOURNAL:
+                content = self._journal(e, journals, postings)
+            elif entry_type == rules.ACCOUNT:
+                content = self._account(e)
+            elif entry_type == rules.PERIOD:
+                content = self._period(e)
+            elif entry_type in (rules.RESERVATION_OPEN, rules.RESERVATION_CLOSE):
+                content = self._reservation(e, reservations)
+            else:
+                raise _Bad(f"chain entry {entry_seq} is of an unknown type")
+            if chain_hash(self.prev, entry_seq, entry_type, subject, content) != digest:
+                raise _Bad("journal hash does not match" if entry_type == rules.JOURNAL
+                           else f"chain entry {entry_seq} hash does not match",
+                           journal=self.journals if entry_type == rules.JOURNAL else None)
+            self.prev = digest
+            if entry_seq in pinned:
+                self._check_anchors(entry_seq, digest)
+
+    def _journal_at(self, entry) -> int | None:
+        """The journal to name for a broken link: the one this entry should be, or the next one."""
+        return self.journals + 1 if entry.entry_type == rules.JOURNAL else None
+
+    def _journal(self, e, journals, postings) -> str:
+        jid = self.journals + 1
+        if e.subject != str(jid):
+            raise _Bad(f"chain entry {e.seq} names journal {e.subject} where journal {jid} is due", journal=jid)
+        row = journals.get(jid)
+        if row is None:
+            raise _Bad(f"journal {jid} is missing", journal=jid)
+        _, key, kind, effective_date, memo, ref, reverses_id, chash, created_at = row
+        legs = postings.get(jid, ())
+        codes, opened = self.codes, self.opened
+        coded = []
+        for _, _, _, account_id, amount in legs:
+            if account_id not in opened:
+                raise _Bad("posting to an account that does not exist" if account_id not in codes
+                           else "posting to an account the chain had not opened yet", journal=jid)
+            coded.append((codes[account_id], amount))
+        if len(legs) < 2 or sum(amount for _, amount in coded) != 0:
+            raise _Bad("postings do not sum to zero", journal=jid)
+        if self.content_hash(kind, effective_date, memo, ref, reverses_id, coded) != chash:
+            raise _Bad("content does not match its hash", journal=jid)
+        content = rules.journal_content(jid, key, kind, effective_date, memo, ref, reverses_id, chash, created_at,
+                                        legs)
+        if content != e.content_hash:
+            raise _Bad("content does not match the chain", journal=jid)
+        sums = self.sums
+        for posting_id, _, _, account_id, amount in legs:
+            sums[account_id] += amount
+            if posting_id > self.last_posting:
+                self.last_posting = posting_id
+        self.journals = jid
+        return content
+
+    def _account(self, e) -> str:
+        row = self.accounts.get(int(e.subject)) if e.subject.isdigit() else None
+        if row is None:
+            raise _Bad(f"account {e.subject} is missing")
+        content = rules.account_content(row.id, row.code, row.name, row.no_negative, row.created_at)
+        if content != e.content_hash or row.id in self.opened:
+            raise _Bad(f"account {row.code} does not match the chain", accounts=[row.code])
+        self.opened.add(row.id)
+        return content
+
+    def _period(self, e) -> str:
+        row = self.periods.get(e.subject)
+        if row is None:
+            raise _Bad(f"period {e.subject} is missing")
+        content = rules.period_content(row.month, row.closed_at, row.closed_by, row.head_seq, row.head_hash)
+        if content != e.content_hash or (row.head_seq, row.head_hash) != (e.seq - 1, self.prev):
+            raise _Bad(f"period {row.month} does not match the chain")
+        self.closed.add(row.month)
+        return content
+
+    def _reservation(self, e, reservations) -> str:
+        row = reservations.get(int(e.subject)) if e.subject.isdigit() else None
+        if row is None:
+            raise _Bad(f"reservation {e.subject} is missing",
+                       reservations=[int(e.subject)] if e.subject.isdigit() else [])
+        if e.entry_type == rules.RESERVATION_OPEN:
+            content = rules.reservation_open_content(row.id, row.key, row.source_account_id, row.hold_account_id,
+                                                     row.amount, row.open_journal_id, row.created_at)
+            self.opens += 1
+        else:
+            content = rules.reservation_close_content(row.id, row.status, row.posted_amount, row.close_journal_id)
+            self.closes += 1
+        if content != e.content_hash:
+            raise _Bad(f"reservation {row.id} does not match the chain", reservations=[row.id])
+        return content
+
+    def finish(self, head_row) -> None:
+        """What the walk alone cannot see: rows the chain does not know, the head, balances, anchors
+        beyond the end of the chain."""
+        s = self.s
+        for seq in sorted(q for q in self.pinned if q > self.seq):
+            a = self.pinned[seq][0]
+            raise _Bad(f"anchor on line {a.line} names chain entry {seq}, but the chain ends at {self.seq}: "
+                       "entries were removed since it was anchored")
+        head_seq, head_hash, journal_seq, posting_seq = (
+            (head_row.seq, head_row.hash, head_row.journal_seq, head_row.posting_seq) if head_row
+            else (0, GENESIS_HASH, 0, 0))
+        if (head_seq, head_hash) != (self.seq, self.prev) or journal_seq != self.journals:
+            raise _Bad("the chain head does not match the last chain entry",
+                       journal=self.journals + 1 if journal_seq > self.journals else None)
+        stray = s.execute(sa.select(sa.func.min(J.c.id)).where(sa.or_(J.c.id > self.journals, J.c.id < 1))).scalar()
+        if stray is not None:
+            raise _Bad(f"journal {stray} is not in the chain", journal=stray)
+        stray = s.execute(sa.select(sa.func.min(P.c.journal_id))
+                          .where(sa.or_(P.c.journal_id > self.journals, P.c.journal_id < 1))).scalar()
+        if stray is not None:
+            raise _Bad(f"postings of journal {stray} are not in the chain", journal=stray)
+        if posting_seq != self.last_posting:
+            raise _Bad("the head's posting counter does not match the last posting")
+        unopened = sorted(row.code for row in self.accounts.values() if row.id not in self.opened)
+        if unopened:
+            raise _Bad("accounts are not in the chain", accounts=unopened)
+        unclosed = sorted(set(self.periods) - self.closed)
+        if unclosed:
+            raise _Bad(f"period {unclosed[0]} is not in the chain")
+        self._reservations_chained()
+        bad = sorted(self.accounts[a].code for a, total in self.sums.items() if self.accounts[a].balance != total)
+        if bad:
+            raise _Bad("stored balances differ from the postings", accounts=bad)
+        bad_res = _reservations_off_their_journals(s)
+        if bad_res:
+            raise _Bad("reservations differ from their journals", reservations=bad_res)
+
+    def _reservations_chained(self) -> None:
+        total, closed = self.s.execute(sa.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((R.c.status != "pending", 1), else_=0)), 0))).one()
+        if (total, closed) == (self.opens, self.closes):
+            return
+
+        def unchained(entry_type, *where):
+            entry = sa.select(C.c.seq).where(C.c.entry_type == entry_type, C.c.subject == sa.cast(R.c.id, sa.String))
+            return list(self.s.execute(sa.select(R.c.id).where(~entry.exists(), *where).order_by(R.c.id)).scalars())
+        ids = sorted(set(unchained(rules.RESERVATION_OPEN)) | set(unchained(rules.RESERVATION_CLOSE,
+                                                                             R.c.status != "pending")))
+        raise _Bad("reservations are not in the chain" if ids else "reservations are in the chain more than once",
+                   reservations=ids)
 
 
 def _reservations_off_their_journals(session) -> list[int]:
     """A reservation row must say what its hashed journals say: the amount moved onto the hold
-    account when it opened, taken off again when it closed, and pending exactly while unclosed."""
+    account when it opened, taken off again when it closed, and pending (nothing posted) exactly
+    while unclosed."""
     opened, closed = P.alias("opened"), P.alias("closed")
     rows = session.execute(
-        sa.select(R.c.id, R.c.amount, R.c.status, R.c.close_journal_id, opened.c.amount, closed.c.amount)
+        sa.select(R.c.id, R.c.amount, R.c.status, R.c.posted_amount, R.c.close_journal_id, opened.c.amount,
+                  closed.c.amount)
         .outerjoin(opened, sa.and_(opened.c.journal_id == R.c.open_journal_id,
                                    opened.c.account_id == R.c.hold_account_id))
         .outerjoin(closed, sa.and_(closed.c.journal_id == R.c.close_journal_id,
                                    closed.c.account_id == R.c.hold_account_id))
         .order_by(R.c.id))
     bad = []
-    for rid, amount, status, close_id, open_leg, close_leg in rows:
+    for rid, amount, status, posted, close_id, open_leg, close_leg in rows:
         pending = status == "pending"
-        if open_leg != amount or pending != (close_id is None) or (not pending and close_leg != -amount):
+        if (open_leg != amount or pending != (close_id is None) or (pending and posted != 0)
+                or (not pending and close_leg != -amount)):
             bad.append(rid)
     return bad
 
@@ -524,7 +833,7 @@ class JournalEntry:
     memo: str
     ref: str | None
     reverses: int | None
-    hash: str
+    hash: str  # the hash of the journal's chain entry
     legs: tuple[Leg, ...]
 
 
@@ -557,9 +866,10 @@ def journals_in_date_order(session, *, chunk: int = 5000) -> Iterator[JournalEnt
     """Every journal with its legs, by ``effective_date`` then id: one query whose rows stream
     ``chunk`` at a time (a server-side cursor on PostgreSQL), so the ledger never sits in memory.
     Use a snapshot session for one consistent view."""
-    q = (sa.select(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.memo, J.c.ref, J.c.reverses_id, J.c.hash,
+    entry = sa.and_(C.c.entry_type == rules.JOURNAL, C.c.subject == sa.cast(J.c.id, sa.String))
+    q = (sa.select(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.memo, J.c.ref, J.c.reverses_id, C.c.hash,
                    A.c.code, P.c.amount)
-         .select_from(J.join(P, P.c.journal_id == J.c.id).join(A, A.c.id == P.c.account_id))
+         .select_from(J.join(P, P.c.journal_id == J.c.id).join(A, A.c.id == P.c.account_id).outerjoin(C, entry))
          .order_by(J.c.effective_date, J.c.id, P.c.idx).execution_options(yield_per=chunk))
     current, legs = None, []
     for r in session.execute(q):

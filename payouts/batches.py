@@ -26,6 +26,7 @@ from claims import service as claims
 from claims.models import Claim
 from kernel import clock
 from kernel.money import format_fen
+from ledger import service as ledger
 from parties.models import Organisation
 from payouts.errors import (
     BatchBuildRace,
@@ -116,6 +117,7 @@ def approve(uow, *, actor_id: int, batch_id: int) -> PayoutBatch:
     budget.pay_out(uow, scheme_id=scheme.id, amount=batch.total, key=f"batch:{batch.id}:approve",
                    ref=f"batch:{batch.id}", on=clock.today(),
                    memo=f"payout batch {batch.id}: {batch.line_count} payments")
+    ledger.anchor_after_commit(uow)  # an approved batch pins the ledger head outside the database
     uow.commit()
     return batch
 

@@ -13,7 +13,7 @@ from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from adapters.access import authenticated, current_principal, public, roles, snapshot
+from adapters.access import authenticated, current_principal, ledger_anchors, public, roles, snapshot
 from adapters.fields import Id
 from kernel import clock
 from parties.actors import Actor
@@ -124,8 +124,8 @@ class TrialBalanceReport(MethodView):
     @blp.response(200, description="试算平衡表", content_type="application/pdf")
     def get(self, args, fmt):
         """Every account's balance as of a day, with the ledger head hash and the verify result."""
-        as_of = args["as_of"]
-        return download(lambda s, now: service.trial_balance(s, now=now, as_of=as_of), fmt,
+        as_of, anchors = args["as_of"], ledger_anchors()
+        return download(lambda s, now: service.trial_balance(s, now=now, as_of=as_of, anchors=anchors), fmt,
                         "trial-balance" + (f"-{as_of.isoformat()}" if as_of else ""))
 
 

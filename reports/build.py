@@ -522,6 +522,8 @@ class TrialBalanceFacts:
     verify: VerifyFacts
     generated_at: dt.datetime
     scheme_names: Mapping[int, str] = field(default_factory=dict)
+    closed_month: str | None = None       # the latest closed month that ended by as_of
+    closed_head_hash: str | None = None   # the chain head it closed on
 
 
 def verify_meta(v: VerifyFacts) -> list[tuple[str, str]]:
@@ -541,7 +543,10 @@ def trial_balance(f: TrialBalanceFacts) -> Report:
     own check: the head hash of the chain and whether ``verify`` found it intact."""
     balanced = f.total_debit == f.total_credit
     meta = [("截止日期", date_zh(f.as_of) if f.as_of else "全部已记账分录"),
-            ("借贷是否平衡", "平衡" if balanced else "不平衡"), *verify_meta(f.verify), _generated(f.generated_at)]
+            ("借贷是否平衡", "平衡" if balanced else "不平衡"), *verify_meta(f.verify)]
+    if f.closed_month:
+        meta += [("最近结账月份", f.closed_month), ("结账时链头", f.closed_head_hash or "")]
+    meta.append(_generated(f.generated_at))
     table = Table(
         [Column("账户代码", weight=1.4), Column("账户名称", weight=2.2), Column("借方余额（元）", Kind.MONEY),
          Column("贷方余额（元）", Kind.MONEY)],

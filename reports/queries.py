@@ -255,19 +255,25 @@ def publicity_lines(session, *, today: dt.date, scheme_id: int | None,
 
 # --- the ledger ----------------------------------------------------------------------------------------
 
-def verify_facts(session, *, now: dt.datetime) -> build.VerifyFacts:
-    v = ledger.verify(session)
+def verify_facts(session, *, anchors: str | None, now: dt.datetime) -> build.VerifyFacts:
+    """What ``GET /ledger/verify`` says, anchors included (``anchors``: the anchors file, or None)."""
+    v = ledger.verify(session, anchors=anchors)
     return build.VerifyFacts(ok=v.ok, journals=v.journals, head_hash=v.head_hash,
                              first_bad_journal=v.first_bad_journal, problem=v.problem,
-                             anchors_checked=getattr(v, "anchors_checked", None),
-                             checked_at=getattr(v, "checked_at", None) or now)
+                             anchors_checked=v.anchors_checked if anchors else None,
+                             checked_at=v.checked_at or now)
 
 
-def trial_balance_facts(session, *, as_of: dt.date | None, now: dt.datetime) -> build.TrialBalanceFacts:
+def trial_balance_facts(session, *, as_of: dt.date | None, anchors: str | None,
+                        now: dt.datetime) -> build.TrialBalanceFacts:
+    verified = verify_facts(session, anchors=anchors, now=now)  # first: the balances below are what it saw
     tb = ledger.trial_balance(session, as_of=as_of)
+    closed = tb.closed_period
     return build.TrialBalanceFacts(as_of=as_of, rows=tb.rows, total_debit=tb.total_debit,
-                                   total_credit=tb.total_credit, verify=verify_facts(session, now=now),
-                                   generated_at=now, scheme_names=scheme_names(session))
+                                   total_credit=tb.total_credit, verify=verified, generated_at=now,
+                                   scheme_names=scheme_names(session),
+                                   closed_month=closed.month if closed else None,
+                                   closed_head_hash=closed.head_hash if closed else None)
 
 
 def account_facts(session, code: str, *, start: dt.date | None, end: dt.date | None,

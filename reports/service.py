@@ -106,8 +106,10 @@ def publicity(session, *, now: dt.datetime, scheme_id: int | None = None) -> Rep
                            queries.publicity_lines(session, today=today, scheme_id=scheme_id))
 
 
-def trial_balance(session, *, now: dt.datetime, as_of: dt.date | None = None) -> Report:
-    return build.trial_balance(queries.trial_balance_facts(session, as_of=as_of, now=now))
+def trial_balance(session, *, now: dt.datetime, as_of: dt.date | None = None, anchors: str | None = None) -> Report:
+    """The trial balance with what ``verify`` finds, checking the anchored heads in ``anchors`` (the
+    deployment's anchors file, as ``GET /ledger/verify`` does)."""
+    return build.trial_balance(queries.trial_balance_facts(session, as_of=as_of, anchors=anchors, now=now))
 
 
 def account_statement(session, *, account: str, now: dt.datetime, start: dt.date | None = None,
@@ -149,13 +151,15 @@ class Named:
     load: Callable[..., Report]
     options: tuple[Option, ...]
     filename: Callable[[dict[str, Any]], str]
+    checks_anchors: bool = False  # takes the deployment's ledger anchors file
 
-    def run(self, session, *, now: dt.datetime, **given: Any) -> Report:
+    def run(self, session, *, now: dt.datetime, anchors: str | None = None, **given: Any) -> Report:
         missing = [o.name for o in self.options if o.required and given.get(o.name) is None]
         if missing:
             flag = next(o.flag for o in self.options if o.name == missing[0])
             raise ValidationError(f"report {self.name} needs --{flag}", field=flag)
-        return self.load(session, now=now, **{o.name: given.get(o.name) for o in self.options})
+        extra = {"anchors": anchors} if self.checks_anchors else {}
+        return self.load(session, now=now, **extra, **{o.name: given.get(o.name) for o in self.options})
 
 
 def _stamp(now: dt.datetime) -> str:
@@ -174,7 +178,7 @@ REPORTS: dict[str, Named] = {r.name: r for r in (
           lambda o: "publicity" + (f"-scheme-{o['scheme_id']}" if o.get("scheme_id") else "")),
     Named("trial-balance", "试算平衡表", trial_balance,
           (Option("as_of", "as-of", dt.date, help="balances at the end of this day"),),
-          lambda o: "trial-balance" + (f"-{o['as_of']}" if o.get("as_of") else "")),
+          lambda o: "trial-balance" + (f"-{o['as_of']}" if o.get("as_of") else ""), checks_anchors=True),
     Named("account-statement", "账户明细表", account_statement,
           (Option("account", "account", str, True, "the ledger account code, e.g. scheme:1:available"),
            Option("start", "from", dt.date, help="first day (default: the first posting)"),

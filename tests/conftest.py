@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from kernel import clock
+from ledger import guards
 from yunquan.app import create_app
 from yunquan.bootstrap import bootstrap
 from yunquan.db import UowFactory, make_engine
@@ -63,18 +64,42 @@ def engine(db_url):
 
 
 def _wipe(eng: sa.Engine) -> None:
+    """Empty every table. The ledger guards refuse exactly this, so the wipe steps around them: on
+    PostgreSQL this one transaction runs as a replication replica (ordinary triggers do not fire; only
+    a superuser may, and the application never does), on SQLite the guards are dropped and put back."""
     tables = list(reversed(metadata().sorted_tables))
     with eng.begin() as c:
         if eng.dialect.name == "postgresql":
+            c.exec_driver_sql("SET LOCAL session_replication_role = replica")
             c.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE")
         else:
+            guards.remove(c)
             for t in tables:
                 c.execute(t.delete())
             c.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sqlite_sequence(c) else None
+            guards.install(c)
 
 
 def _has_sqlite_sequence(c) -> bool:
     return c.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first() is not None
+
+
+@pytest.fixture(autouse=True)
+def anchors_file(tmp_path, monkeypatch):
+    """Ledger anchors of this test: never the working folder's ./var (the app and CLI read the variable)."""
+    path = tmp_path / "ledger-anchors.jsonl"
+    monkeypatch.setenv("YUNQUAN_LEDGER_ANCHORS", str(path))
+    return path
+
+
+@pytest.fixture
+def unguarded(db):
+    """The ledger guards dropped, as by someone with the rights to drop them; put back afterwards."""
+    with db.begin() as c:
+        guards.remove(c)
+    yield db
+    with db.begin() as c:
+        guards.install(c)
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def test_demo_prints_tokens_and_can_run_twice(url):
     assert "ok: ledger intact" in run(url, "ledger", "verify").stdout
 
 
-def test_ledger_verify_fails_with_exit_1_and_names_the_journal(url, uow_factory, db):
+def test_ledger_verify_fails_with_exit_1_and_names_the_journal(url, uow_factory, unguarded):
     import datetime as dt
 
     from ledger import service as ledger
@@ -72,7 +72,7 @@ def test_ledger_verify_fails_with_exit_1_and_names_the_journal(url, uow_factory,
         ledger.post(u, key="k2", kind="t", effective_date=dt.date(2026, 1, 5), legs=[("x", -7), ("y", 7)])
         u.commit()
     assert "journals: 2" in run(url, "ledger", "verify").stdout
-    with db.begin() as c:
+    with unguarded.begin() as c:  # someone who can drop the guards first
         c.exec_driver_sql("UPDATE ledger_journal SET memo = 'edited' WHERE id = 2")
     out = run(url, "ledger", "verify", check=False)
     assert out.returncode == 1 and "first_bad_journal: 2" in out.stdout
@@ -92,6 +92,55 @@ def test_trial_balance_and_close_period(url, uow_factory):
     assert "closed" in run(url, "ledger", "close-period", "2025-01").stdout
     again = run(url, "ledger", "close-period", "2025-01", check=False)
     assert again.returncode == 2 and "PERIOD_ALREADY_CLOSED" in again.stderr
+
+
+def test_ledger_anchor_appends_the_committed_head_and_verify_checks_it(url, uow_factory, anchors_file):
+    import datetime as dt
+    from ledger import service as ledger
+    with uow_factory() as u:
+        ledger.open_account(u, code="x", name="x")
+        ledger.open_account(u, code="y", name="y")
+        ledger.post(u, key="k1", kind="t", effective_date=dt.date(2026, 1, 5), legs=[("x", -5), ("y", 5)])
+        u.commit()
+        seq, head_hash = ledger.head(u.session)
+    printed = json.loads(run(url, "ledger", "anchor").stdout.strip().splitlines()[-1])
+    assert (printed["seq"], printed["head_hash"]) == (seq, head_hash) == (3, head_hash)
+    assert [json.loads(line) for line in anchors_file.read_text().splitlines()] == [printed]
+    out = run(url, "ledger", "verify").stdout
+    assert "anchors_checked: 1" in out and "ok: ledger intact" in out
+
+
+def test_ledger_verify_exits_1_when_the_head_was_wound_back_past_an_anchor(url, uow_factory, unguarded, anchors_file):
+    import datetime as dt
+    from ledger import service as ledger
+    from tests.test_ledger_anchors import cut_off_the_last_journal
+    with uow_factory() as u:
+        ledger.open_account(u, code="x", name="x")
+        ledger.open_account(u, code="y", name="y")
+        ledger.post(u, key="k1", kind="t", effective_date=dt.date(2026, 1, 5), legs=[("x", -5), ("y", 5)])
+        ledger.post(u, key="k2", kind="t", effective_date=dt.date(2026, 1, 5), legs=[("x", -7), ("y", 7)])
+        u.commit()
+    run(url, "ledger", "anchor")
+    cut_off_the_last_journal(unguarded, 2)
+    out = run(url, "ledger", "verify", check=False)
+    assert out.returncode == 1 and "journals: 1" in out.stdout and "anchor on line 1" in out.stdout
+
+
+def test_trial_balance_prints_the_chain_head_and_the_head_the_last_period_closed_on(url, uow_factory):
+    import datetime as dt
+    from ledger import service as ledger
+    with uow_factory() as u:
+        ledger.open_account(u, code="budget", name="预算")
+        ledger.open_account(u, code="cash", name="资金")
+        ledger.post(u, key="k1", kind="t", effective_date=dt.date(2025, 1, 5), legs=[("budget", -1), ("cash", 1)])
+        u.commit()
+        _, before_close = ledger.head(u.session)
+    assert "closed_period: none" in run(url, "ledger", "trial-balance").stdout
+    run(url, "ledger", "close-period", "2025-01")
+    with uow_factory.reader() as s:
+        _, now = ledger.head(s)
+    out = run(url, "ledger", "trial-balance").stdout
+    assert f"head_hash: {now}" in out and f"closed_period: 2025-01 head_hash: {before_close}" in out
 
 
 def _free_port() -> int:

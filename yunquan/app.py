@@ -62,7 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
-    app.extensions["yunquan"] = Extension(engine=engine, uow_factory=UowFactory(engine))
+    app.extensions["yunquan"] = Extension(engine=engine, uow_factory=UowFactory(engine, anchors=app.config.get("LEDGER_ANCHORS") or None))
 
     api = YunquanApi(app, spec_kwargs={
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},

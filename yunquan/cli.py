@@ -63,18 +63,23 @@ def serve(host, port, workers):
 
 @main.group("ledger")
 def ledger_group():
-    """Ledger: verify, trial balance, period close, export."""
+    """Ledger: verify, anchor, trial balance, period close, export."""
 
 
 @ledger_group.command("verify")
 @with_appcontext
 def ledger_verify():
-    """Recompute the hash chain and balances; exit 1 if anything does not match."""
+    """Recompute the hash chain and balances and check every anchored head is still in the chain;
+    exit 1 if anything does not match."""
+    from adapters.tables import rfc3339
     from ledger import service
-    with _ext().uow_factory.snapshot() as s:
-        r = service.verify(s)
+    factory = _ext().uow_factory
+    with factory.snapshot() as s:
+        r = service.verify(s, anchors=factory.anchors)
     click.echo(f"journals: {r.journals}")
     click.echo(f"head_hash: {r.head_hash}")
+    click.echo(f"anchors_checked: {r.anchors_checked} ({factory.anchors or 'no anchors file'})")
+    click.echo(f"checked_at: {rfc3339(r.checked_at)}")
     if r.ok:
         click.echo("ok: ledger intact")
         return
@@ -88,20 +93,41 @@ def ledger_verify():
     sys.exit(1)
 
 
+@ledger_group.command("anchor")
+@with_appcontext
+def ledger_anchor():
+    """Append the committed ledger head to the anchors file (YUNQUAN_LEDGER_ANCHORS) and print it."""
+    import json
+    from ledger import service
+    factory = _ext().uow_factory
+    if not factory.anchors:
+        click.echo("error: no anchors file configured (YUNQUAN_LEDGER_ANCHORS)", err=True)
+        sys.exit(2)
+    with factory.reader() as s:
+        record = service.anchor(s, factory.anchors)
+    click.echo(json.dumps(record))
+
+
 @ledger_group.command("trial-balance")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @with_appcontext
 def ledger_trial_balance(as_of):
-    """Print every account's balance (debit positive, credit negative) and the totals."""
+    """Print every account's balance (debit positive, credit negative), the totals, the chain head and
+    the head the latest closed period closed on."""
     from kernel.money import format_fen
     from ledger import service
-    with _ext().uow_factory.reader() as s:
+    with _ext().uow_factory.snapshot() as s:
         tb = service.trial_balance(s, as_of=as_of.date() if as_of else None)
     for code, name, bal in tb.rows:
         click.echo(f"{code:<48} {format_fen(bal):>18}  {name}")
     click.echo(f"{'total debit':<48} {format_fen(tb.total_debit):>18}")
     click.echo(f"{'total credit':<48} {format_fen(tb.total_credit):>18}")
     click.echo("balanced" if tb.balanced else "NOT BALANCED")
+    click.echo(f"head_hash: {tb.head_hash}")
+    if tb.closed_period:
+        click.echo(f"closed_period: {tb.closed_period.month} head_hash: {tb.closed_period.head_hash}")
+    else:
+        click.echo("closed_period: none")
 
 
 @ledger_group.command("close-period")
@@ -185,8 +211,10 @@ def report(name, out, fmt, **given):
         extra = sorted(k for k, v in values.items() if v is not None and k not in takes)
         if extra:
             raise ValidationError(f"report {name} takes no --{extra[0]}", field=extra[0])
-        with _ext().uow_factory.snapshot() as s:
-            doc = spec.run(s, now=clock.now(), **{o.name: values[o.flag] for o in spec.options})
+        factory = _ext().uow_factory
+        with factory.snapshot() as s:
+            doc = spec.run(s, now=clock.now(), anchors=factory.anchors,
+                           **{o.name: values[o.flag] for o in spec.options})
             _write(out, reports.render_as(doc, fmt))
     except DomainError as exc:
         click.echo(f"error {exc.code}: {exc.message}", err=True)

@@ -55,28 +55,41 @@ def is_retryable(exc: BaseException) -> bool:
 
 class UnitOfWork:
     """One database transaction. Services call ``commit()`` exactly once; leaving the block
-    without it rolls everything back, so nothing is ever half-written."""
+    without it rolls everything back, so nothing is ever half-written.
 
-    def __init__(self, engine: sa.Engine):
+    ``after_commit(fn)`` runs ``fn`` once the transaction has committed, and never if it does not:
+    for effects outside the database that must only ever name committed state (ledger anchors)."""
+
+    def __init__(self, engine: sa.Engine, *, anchors: str | None = None):
         self.engine = engine
+        self.anchors = anchors  # the ledger anchors file, or None to write no anchors
         self.session: Session | None = None
         self.committed = False
+        self._after_commit: list[Callable[[], Any]] = []
 
     def __enter__(self) -> "UnitOfWork":
         self.session = Session(self.engine, expire_on_commit=False)
         self.committed = False
+        self._after_commit = []
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         # close() rolls back whatever was not committed and detaches the objects without expiring
         # them, so a value read inside the block can still be used after it.
+        self._after_commit = []
         self.session.close()
+
+    def after_commit(self, fn: Callable[[], Any]) -> None:
+        self._after_commit.append(fn)
 
     def commit(self) -> None:
         self.session.commit()
         self.committed = True
         if has_request_context():
             g.yq_committed = True  # an Idempotency-Key replay must not run this request's work again
+        callbacks, self._after_commit = self._after_commit, []
+        for fn in callbacks:  # a failure here is loud, but the commit stands
+            fn()
 
     def checkpoint(self) -> None:
         """Commit what is done so far and go on in a new transaction: for work that stands on its
@@ -85,12 +98,15 @@ class UnitOfWork:
         self.session.commit()
 
     def rollback(self) -> None:
+        self._after_commit = []
         self.session.rollback()
 
 
 class UowFactory:
-    def __init__(self, engine: sa.Engine):
+    def __init__(self, engine: sa.Engine, *, anchors: str | None = None):
         self.engine = engine
+        # Where committed ledger heads are anchored; None (tests, benchmarks) writes no anchors.
+        self.anchors = anchors
 
         self.read_engine = engine.execution_options(yq_readonly=True)
         # One consistent view for long reads (verify, reports): a SQLite read transaction is a
@@ -99,7 +115,7 @@ class UowFactory:
                                 if engine.dialect.name == "postgresql" else self.read_engine)
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+        return UnitOfWork(self.engine, anchors=self.anchors)
 
     def reader(self) -> Session:
         """A session for reads only: on SQLite it does not take the write lock."""

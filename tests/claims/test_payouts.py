@@ -53,6 +53,19 @@ def test_approval_moves_the_total_to_in_transit_once_and_a_second_approval_is_re
     assert budget_of(pilot, scheme["id"]) == after and pilot.verify() == {**pilot.verify(), "journals": journals}
 
 
+def test_approving_a_batch_anchors_the_committed_ledger_head_outside_the_database(pilot, scheme, payable,
+                                                                                 anchors_file):
+    import json
+    batch = pilot.build_batch(scheme["id"]).json
+    assert not anchors_file.exists()
+    assert pilot.approve_batch(batch["id"]).status_code == 200
+    [anchor] = [json.loads(line) for line in anchors_file.read_text().splitlines()]
+    verified = pilot.verify()
+    assert verified["ok"] and verified["anchors_checked"] == 1 and anchor["head_hash"] == verified["head_hash"]
+    assert pilot.approve_batch(batch["id"]).status_code == 409
+    assert len(anchors_file.read_text().splitlines()) == 1  # a refused approval anchors nothing
+
+
 def test_an_approval_replayed_with_its_idempotency_key_returns_the_first_answer(pilot, scheme, payable):
     batch = pilot.build_batch(scheme["id"]).json
     key = {"Idempotency-Key": "approve-batch-1"}

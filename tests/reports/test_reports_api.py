@@ -187,15 +187,17 @@ def test_a_publicity_list_with_nobody_in_publicity_is_an_empty_report_not_an_err
 
 def test_the_trial_balance_prints_the_ledgers_head_hash_and_its_verify_result(pilot, scheme, sent):
     verify = pilot.verify()
+    assert verify["anchors_checked"] >= 1  # the batch approval anchored its head
     text = pdf_of(pilot, "/ledger/trial-balance.pdf", pilot.auditor)
     assert verify["head_hash"] in text and "账本校验：通过" in text and f"分录数：{verify['journals']}" in text
+    assert f"已核对锚点：{verify['anchors_checked']}" in text
     assert "借贷是否平衡：平衡" in text and "2026年上云上平台服务券·在途" in text and "156,750.00" in text
     for token in (*pilot.finance(), pilot.reviewer, pilot.admin):
         error(get(pilot, "/ledger/trial-balance.pdf", token), 403, "FORBIDDEN")
 
 
-def test_a_trial_balance_of_an_altered_ledger_says_it_does_not_verify(pilot, scheme, sent, db):
-    with db.begin() as c:
+def test_a_trial_balance_of_an_altered_ledger_says_it_does_not_verify(pilot, scheme, sent, unguarded):
+    with unguarded.begin() as c:  # someone who can drop the guards first
         c.exec_driver_sql("UPDATE ledger_journal SET memo = 'edited' WHERE id = 2")
     text = pdf_of(pilot, "/ledger/trial-balance.pdf", pilot.auditor)
     assert "账本校验：未通过" in text and "首个异常分录：2" in text and "本表余额不可作为审计依据" in text

@@ -1,0 +1,87 @@
+"""The guards as a client that bypasses the application meets them: raw SQL on its own connection."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from ledger import guards
+from ledger import service as ledger
+from ledger.service import Leg
+
+DAY = dt.date(2026, 5, 1)
+
+
+@pytest.fixture
+def two_journals(uow_factory):
+    with uow_factory() as u:
+        ledger.open_account(u, code="budget", name="budget")
+        ledger.open_account(u, code="cash", name="cash")
+        ledger.post(u, key="k1", kind="move", effective_date=DAY, legs=[Leg("budget", -5), Leg("cash", 5)])
+        ledger.post(u, key="k2", kind="move", effective_date=DAY, legs=[Leg("budget", -7), Leg("cash", 7)])
+        u.commit()
+    return uow_factory
+
+
+FORGED_JOURNAL = ("INSERT INTO ledger_journal (id, key, kind, effective_date, memo, content_hash, created_at) "
+                  "SELECT 3, 'forged', kind, effective_date, memo, content_hash, created_at FROM ledger_journal "
+                  "WHERE id = 2")
+
+
+def posting(pid: int, journal: int, idx: int, account: int, amount: int) -> str:
+    return (f"INSERT INTO ledger_posting (id, journal_id, idx, account_id, amount) "
+            f"VALUES ({pid}, {journal}, {idx}, {account}, {amount})")
+
+
+def test_an_unbalanced_journal_written_with_raw_sql_is_refused_at_commit(two_journals, db, dialect):
+    if dialect != "postgresql":
+        pytest.skip("SQLite has no deferred triggers; verify names such a journal (test_ledger_tamper)")
+    with db.connect() as c:
+        c.begin()
+        c.exec_driver_sql(FORGED_JOURNAL)
+        c.exec_driver_sql(posting(10, 3, 0, 1, -5))
+        c.exec_driver_sql(posting(11, 3, 1, 2, 4))  # every statement is accepted: the check waits for COMMIT
+        with pytest.raises(sa.exc.IntegrityError, match="journal 3 has 2 posting"):
+            c.commit()
+    with two_journals.snapshot() as s:
+        assert ledger.verify(s).ok
+
+
+def test_a_journal_of_one_posting_written_with_raw_sql_is_refused_at_commit(two_journals, db, dialect):
+    if dialect != "postgresql":
+        pytest.skip("SQLite has no deferred triggers")
+    with db.connect() as c:
+        c.begin()
+        c.exec_driver_sql(FORGED_JOURNAL)
+        c.exec_driver_sql(posting(10, 3, 0, 1, 1))
+        with pytest.raises(sa.exc.IntegrityError, match="needs two or more"):
+            c.commit()
+
+
+def test_a_balanced_journal_written_with_raw_sql_passes_the_guards_and_verify_names_it(two_journals, db):
+    with db.begin() as c:
+        c.exec_driver_sql(FORGED_JOURNAL)
+        c.exec_driver_sql(posting(10, 3, 0, 1, -1))
+        c.exec_driver_sql(posting(11, 3, 1, 2, 1))
+    with two_journals.snapshot() as s:
+        r = ledger.verify(s)
+    assert not r.ok and r.first_bad_journal == 3 and "not in the chain" in r.problem
+
+
+def test_a_posting_for_a_journal_already_written_is_refused_at_once(two_journals, db):
+    with db.connect() as c:
+        c.begin()
+        with pytest.raises(sa.exc.IntegrityError, match="ledger guard"):
+            c.exec_driver_sql(posting(10, 2, 2, 1, 3))
+
+
+def test_the_migrated_schema_has_every_guard_and_reinstalling_is_harmless(db):
+    with db.begin() as c:
+        assert guards.missing(c) == []
+        guards.install(c)
+        assert guards.missing(c) == []
+        guards.remove(c)
+        assert len(guards.missing(c)) == len(guards.trigger_names(db.dialect.name))
+        guards.install(c)
+        assert guards.missing(c) == []
