@@ -3,6 +3,7 @@ What each report must say is read back from its PDF, as a reader would; its layo
 golden text (regenerate with YUNQUAN_UPDATE_GOLDEN=1 after a deliberate change, and read the diff)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import pathlib
@@ -142,6 +143,13 @@ def test_a_trial_balance_as_of_a_past_day_counts_only_journals_dated_by_then():
     rows = {r[0]: r[2:] for r in doc.tables[0].rows}
     assert rows["scheme:1:payable"] == (52_250_00, None) and rows["scheme:1:disbursed"] == (None, None)
     assert "截止日期：2026年3月2日" in text_of(doc)
+
+
+def test_a_trial_balance_names_the_latest_closed_month_and_the_head_it_closed_on():
+    f = dataclasses.replace(facts.trial_balance(), closed_month="2026-02", closed_head_hash="c" * 64)
+    text = text_of(build.trial_balance(f))
+    assert "最近结账月份：2026-02" in text and "c" * 64 in text
+    assert "最近结账月份" not in text_of(build.trial_balance(facts.trial_balance()))
 
 
 def test_a_trial_balance_of_a_ledger_that_does_not_verify_says_so_first():
