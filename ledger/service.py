@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 
@@ -822,3 +822,101 @@ def _reservations_off_their_journals(session) -> list[int]:
                 or (not pending and close_leg != -amount)):
             bad.append(rid)
     return bad
+
+
+# --- reading the ledger whole (reports, exports) ---------------------------------------------------
+
+@dataclass(frozen=True)
+class AccountInfo:
+    code: str
+    name: str
+    no_negative: bool
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """A posted journal with everything it asserts, for exports that walk the whole ledger."""
+    id: int
+    key: str
+    kind: str
+    effective_date: dt.date
+    memo: str
+    ref: str | None
+    reverses: int | None
+    hash: str  # the hash of the journal's chain entry
+    legs: tuple[Leg, ...]
+
+
+@dataclass(frozen=True)
+class AccountPosting:
+    journal_id: int
+    effective_date: dt.date
+    kind: str
+    memo: str
+    ref: str | None
+    amount: int  # signed fen: positive raises the account's balance (a debit)
+
+
+@dataclass(frozen=True)
+class Turnover:
+    debit: int    # sum of the positive postings
+    credit: int   # sum of the negative postings, as a positive number
+    postings: int
+
+
+def accounts(session, codes: Iterable[str] | None = None) -> list[AccountInfo]:
+    """Accounts by code (all of them when ``codes`` is None); an unknown code is simply absent."""
+    q = sa.select(A.c.code, A.c.name, A.c.no_negative).order_by(A.c.code)
+    if codes is not None:
+        q = q.where(A.c.code.in_(list(codes)))
+    return [AccountInfo(code, name, bool(flag)) for code, name, flag in session.execute(q)]
+
+
+def journals_in_date_order(session, *, chunk: int = 5000) -> Iterator[JournalEntry]:
+    """Every journal with its legs, by ``effective_date`` then id: one query whose rows stream
+    ``chunk`` at a time (a server-side cursor on PostgreSQL), so the ledger never sits in memory.
+    Use a snapshot session for one consistent view."""
+    entry = sa.and_(C.c.entry_type == rules.JOURNAL, C.c.subject == sa.cast(J.c.id, sa.String))
+    q = (sa.select(J.c.id, J.c.key, J.c.kind, J.c.effective_date, J.c.memo, J.c.ref, J.c.reverses_id, C.c.hash,
+                   A.c.code, P.c.amount)
+         .select_from(J.join(P, P.c.journal_id == J.c.id).join(A, A.c.id == P.c.account_id).outerjoin(C, entry))
+         .order_by(J.c.effective_date, J.c.id, P.c.idx).execution_options(yield_per=chunk))
+    current, legs = None, []
+    for r in session.execute(q):
+        if current is not None and r.id != current.id:
+            yield JournalEntry(*current[:8], tuple(legs))
+            legs = []
+        current = r
+        legs.append(Leg(r.code, r.amount))
+    if current is not None:
+        yield JournalEntry(*current[:8], tuple(legs))
+
+
+def _postings_of(code: str, start: dt.date | None, end: dt.date | None):
+    where = [A.c.code == code]
+    if start is not None:
+        where.append(J.c.effective_date >= start)
+    if end is not None:
+        where.append(J.c.effective_date <= end)
+    return P.join(J, J.c.id == P.c.journal_id).join(A, A.c.id == P.c.account_id), where
+
+
+def account_postings(session, code: str, *, start: dt.date | None = None, end: dt.date | None = None,
+                     chunk: int = 5000) -> Iterator[AccountPosting]:
+    """One account's postings dated ``start`` to ``end`` (both included), by date then journal: one
+    query whose rows stream ``chunk`` at a time."""
+    joined, where = _postings_of(code, start, end)
+    q = (sa.select(J.c.id, J.c.effective_date, J.c.kind, J.c.memo, J.c.ref, P.c.amount).select_from(joined)
+         .where(*where).order_by(J.c.effective_date, J.c.id).execution_options(yield_per=chunk))
+    for r in session.execute(q):
+        yield AccountPosting(r.id, r.effective_date, r.kind, r.memo or "", r.ref, r.amount)
+
+
+def account_turnover(session, code: str, *, start: dt.date | None = None, end: dt.date | None = None) -> Turnover:
+    """What moved on one account from ``start`` to ``end`` (both included)."""
+    joined, where = _postings_of(code, start, end)
+    debit, credit, count = session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(sa.case((P.c.amount > 0, P.c.amount), else_=0)), 0),
+                  sa.func.coalesce(sa.func.sum(sa.case((P.c.amount < 0, -P.c.amount), else_=0)), 0),
+                  sa.func.count()).select_from(joined).where(*where)).one()
+    return Turnover(int(debit), int(credit), int(count))

@@ -229,7 +229,10 @@ def _meta_table(meta: Sequence[tuple[str, str]], width: float, st: dict[str, Any
     for i in range(0, len(cells), 2):
         pair = list(cells[i]) + (list(cells[i + 1]) if i + 1 < len(cells) else ["", ""])
         rows.append(pair)
-    label = min(width * 0.16, 6 * _FONT_SIZE + 2 * _PAD)
+    # the labels' column as wide as the widest label (one line each), within a fifth of the page
+    font = st["meta_label"].fontName
+    widest = max((_text_width(k + "：", font, _FONT_SIZE) for k, _ in meta), default=0.0)
+    label = min(max(widest + 5, 4 * _FONT_SIZE), width * 0.2)
     value = width / 2 - label
     return RLTable(rows, colWidths=[label, value, label, value], hAlign="LEFT",
                    style=TableStyle([("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),

@@ -102,9 +102,10 @@ def _blueprints():
     from ledger.api import blp as ledger_blp
     from parties.api import blp as parties_blp
     from payouts.api import blp as payouts_blp
+    from reports.api import blp as reports_blp
     from schemes.api import blp as schemes_blp
     from talent.api import blp as talent_blp
     from vouchers.api import blp as vouchers_blp
     from yunquan.users_api import blp as users_blp
     return [parties_blp, users_blp, catalog_blp, schemes_blp, clusters_blp, vouchers_blp, talent_blp, financing_blp,
-            claims_blp, payouts_blp, ledger_blp]
+            claims_blp, payouts_blp, ledger_blp, reports_blp]

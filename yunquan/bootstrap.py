@@ -14,10 +14,12 @@ def bootstrap() -> None:
     from claims import service as claims
     from financing import rewards
     from clusters import performance
+    from reports import queries as reports
     from schemes import service as schemes
     from talent import claiming as talent_claims
     from vouchers import expiry, redemption, waitlist
     from vouchers import performance as voucher_figures
+    from yunquan import users
 
     kinds.register(redemption.VoucherRedemption())
     kinds.register(rewards.FinancingReward())
@@ -27,3 +29,4 @@ def bootstrap() -> None:
     schemes.on_due(claims.due_work)
     schemes.on_money_freed("cloud", waitlist.promote)
     performance.on_figures(voucher_figures.pilot_figures)
+    reports.on_user_names(users.names)  # a batch report names its maker and checker

@@ -100,7 +100,7 @@ def serve(host, port, workers):
 
 @main.group("ledger")
 def ledger_group():
-    """Ledger: verify, anchor, trial balance, period close."""
+    """Ledger: verify, anchor, trial balance, period close, export."""
 
 
 @ledger_group.command("verify")
@@ -181,6 +181,107 @@ def ledger_close_period(month, closed_by):
         click.echo(f"error {exc.code}: {exc.message}", err=True)
         sys.exit(2)
     click.echo(f"period {month} closed")
+
+
+@ledger_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["beancount"]), default="beancount", show_default=True)
+@click.option("--out", "out", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="the file to write; - for standard output")
+@with_appcontext
+def ledger_export(fmt, out):
+    """The whole ledger as a Beancount file (bean-check and Fava read it): an open per account, one
+    transaction per journal with its id, key and hash, a balance assertion per account."""
+    from reports import service as reports
+    with _ext().uow_factory.snapshot() as s:
+        _write(out, reports.beancount_lines(s))
+    if out != "-":
+        click.echo(f"ledger written to {out}", err=True)
+
+
+# Every option any report takes (reports.service.REPORTS names which report takes which).
+_REPORT_OPTIONS = [
+    ("claim", int, "settlement: the claim"),
+    ("batch", int, "payout-batch: the batch"),
+    ("statement", int, "reconciliation: the imported bank statement"),
+    ("scheme", int, "publicity: one scheme only"),
+    ("as-of", "date", "trial-balance: balances at the end of this day (YYYY-MM-DD)"),
+    ("account", str, "account-statement: the ledger account code, e.g. scheme:1:available"),
+    ("from", "date", "account-statement: the first day (YYYY-MM-DD)"),
+    ("to", "date", "account-statement: the last day (YYYY-MM-DD)"),
+    ("provider", int, "products: one provider's products"),
+    ("cluster", int, "products: the products of a pilot's alliance"),
+]
+
+
+def _report_options(fn):
+    for flag, kind, help_text in reversed(_REPORT_OPTIONS):
+        ctype = click.DateTime(formats=["%Y-%m-%d"]) if kind == "date" else kind
+        fn = click.option(f"--{flag}", "opt_" + flag.replace("-", "_"), type=ctype, default=None, help=help_text)(fn)
+    return fn
+
+
+@main.command("report")
+@click.argument("name")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="the file to write; - for standard output")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "csv"]), default=None,
+              help="default: the extension of --out, else pdf")
+@_report_options
+@with_appcontext
+def report(name, out, fmt, **given):
+    """Write the report NAME to a file: settlement, payout-batch, reconciliation, publicity,
+    trial-balance, account-statement, products (the Annex 5 table). The ledger as Beancount:
+    ``yunquan ledger export --format beancount``."""
+    import datetime as dt
+    from pathlib import Path
+
+    from kernel import clock
+    from kernel.errors import DomainError, ValidationError
+    from reports import service as reports
+    fmt = fmt or (Path(out).suffix.lstrip(".").lower() if Path(out).suffix.lstrip(".").lower() in reports.FORMATS
+                  else "pdf")
+    values = {flag: given["opt_" + flag.replace("-", "_")] for flag, _, _ in _REPORT_OPTIONS}
+    values = {k: v.date() if isinstance(v, dt.datetime) else v for k, v in values.items()}
+    try:
+        spec = reports.named(name)
+        takes = {o.flag for o in spec.options}
+        extra = sorted(k for k, v in values.items() if v is not None and k not in takes)
+        if extra:
+            raise ValidationError(f"report {name} takes no --{extra[0]}", field=extra[0])
+        factory = _ext().uow_factory
+        with factory.snapshot() as s:
+            doc = spec.run(s, now=clock.now(), anchors=factory.anchors,
+                           **{o.name: values[o.flag] for o in spec.options})
+            _write(out, reports.render_as(doc, fmt))
+    except DomainError as exc:
+        click.echo(f"error {exc.code}: {exc.message}", err=True)
+        sys.exit(2)
+    if out != "-":
+        click.echo(f"{spec.title} written to {out}", err=True)
+
+
+def _write(out: str, chunks) -> None:
+    """Write chunks to ``out`` ("-": standard output). A file appears whole or not at all: a report
+    that fails half-way leaves no torn file behind."""
+    import os
+    import tempfile
+    if out == "-":
+        sys.stdout.flush()
+        stream = sys.stdout.buffer
+        for chunk in chunks:
+            stream.write(chunk)
+        stream.flush()
+        return
+    folder = os.path.dirname(os.path.abspath(out))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".yunquan-report-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+        os.replace(tmp, out)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 @main.command("daily")

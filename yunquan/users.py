@@ -104,3 +104,11 @@ def principal_for_token(session, token: str) -> Principal | None:
     user, org = row
     return Principal(user_id=user.id, username=user.username, roles=user.role_set, org_id=user.org_id,
                      org_kind=org.kind if org else None, org_city=org.city if org else None)
+
+
+def names(session, user_ids) -> dict[int, str]:
+    """User ids as the names reports print (a batch's maker and checker)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    return dict(session.exec(select(User.id, User.username).where(User.id.in_(ids))).all())
