@@ -16,6 +16,7 @@ import pytest
 from kernel import clock
 from tests.support.contract import seeded_pilot
 from tests.support.people import resident_id
+from tests.support.pilot import statement
 from tests.support.world import auth
 from yunquan.app import create_app
 
@@ -35,6 +36,8 @@ OBJECTS = {
     "evidence_id": "owner", "product_id": "owner", "loan_id": "owner", "trainee_id": "owner",
     # a training programme is offered to every enterprise, which enrols its own employees in it
     "training_id": "shared",
+    # reports: a ledger account (auditors only), an imported bank statement (finance), a file format
+    "code": "shared", "statement_id": "shared", "fmt": "shared",
     "scheme_id": "shared", "cluster_id": "shared", "batch_id": "shared", "user_id": "shared",
     "month": "shared", "filename": "shared",
 }
@@ -67,6 +70,9 @@ def seeded(engine, tmp_path_factory):
         "kind": "instalment", "enterprise_id": pilot.enterprises["南海陶瓷"].id, "guarantor_id": maker.id,
         "principal": "120000.00", "annual_rate": "0.06", "term_months": 12, "method": "annuity",
         "first_due_on": "2026-04-30"})
+    imported = pilot.import_statement(statement(("T-matrix", "2026-03-02", "NO-SUCH-REF", "6222000000000000",
+                                                  "1.00")))
+    assert imported.status_code == 201, imported.json
     training = pilot.ok("POST", "/trainings", pilot.provider_token, 201, json={
         "title": "精益生产数字化", "online_hours_min": 40, "offline_hours_min": 16, "fee": "3500.00"})
     trainee = pilot.ok("POST", f"/trainings/{training['id']}/trainees", pilot.enterprise_tokens["南海陶瓷"], 201,
@@ -76,7 +82,8 @@ def seeded(engine, tmp_path_factory):
               "product_id": pilot.products["cpe_gateway"], "scheme_id": pilot.seeded["scheme"],
               "cluster_id": cluster["id"], "batch_id": pilot.seeded["batch"], "user_id": spare_user,
               "month": "2026-01", "filename": "swagger-ui.css", "loan_id": loan["id"],
-              "training_id": training["id"], "trainee_id": trainee["id"]}
+              "training_id": training["id"], "trainee_id": trainee["id"], "statement_id": imported.json["id"],
+              "code": f"scheme:{pilot.seeded['scheme']}:available", "fmt": "pdf"}
     yield pilot, tokens, others, values
     clock.set_clock(None)
 
