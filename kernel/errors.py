@@ -4,6 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 
+def N_(message: str) -> str:
+    """Marks a text for the message catalogue where it is written, when it is raised elsewhere
+    (``yunquan/messages.py`` extracts it; ``yunquan/i18n.py`` translates it when it is answered)."""
+    return message
+
+
 class DomainError(Exception):
     status = 409
     code = "CONFLICT"

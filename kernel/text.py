@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import unicodedata
 
-from kernel.errors import ValidationError
+from kernel.errors import N_, ValidationError
 
 FORMULA_STARTS = ("=", "+", "-", "@")
-NUL_MESSAGE = "text must not contain NUL characters"
+NUL_MESSAGE = N_("text must not contain NUL characters")
 BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 
 
@@ -53,9 +53,9 @@ def name_problem(value: str, label: str) -> str | None:
         return NUL_MESSAGE
     bad = disguising_character(value)
     if bad is not None:
-        return f"{label} contains the invisible control or format character {bad}, which can disguise text"
+        return N_(f"{label} contains the invisible control or format character {bad}, which can disguise text")
     if starts_like_formula(value):
-        return f"{label} cannot start with = + - @ (it would run as a spreadsheet formula)"
+        return N_(f"{label} cannot start with = + - @ (it would run as a spreadsheet formula)")
     return None
 
 

@@ -7,6 +7,7 @@ import marshmallow as ma
 
 from adapters.fields import Money
 from adapters.paging import PageArgs, page_schema
+from kernel.errors import N_
 from schemes.rules import SCHEME_KINDS, Settings
 
 SETTING_KEYS = tuple(f.name for f in fields(Settings))  # every setting of POLICY.md §5
@@ -32,7 +33,7 @@ class SchemeIn(ma.Schema):
         extra = {k: data.pop(k) for k in list(data) if k not in self.fields}
         unknown = sorted(k for k in extra if k not in SETTING_KEYS)
         if unknown:
-            raise ma.ValidationError({unknown[0]: ["unknown field"]})
+            raise ma.ValidationError({unknown[0]: [N_("unknown field")]})
         data["settings"] = {**extra, **data["settings"]}
         return data
 

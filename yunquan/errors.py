@@ -7,19 +7,22 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from kernel.errors import DomainError
+from kernel.errors import N_, DomainError
+from yunquan import i18n
 
 log = logging.getLogger("yunquan")
 
 HTTP_CODES = {
     400: "MALFORMED_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
-    422: "VALIDATION_ERROR", 429: "TOO_MANY_REQUESTS",
+    422: "VALIDATION_ERROR", 429: "TOO_MANY_REQUESTS", 500: "INTERNAL_ERROR",
 }
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
-    resp = jsonify({"code": code, "message": message, "details": details or {}})
+    """The one error shape; ``message`` (and the texts in ``details``) in the request's language."""
+    details = i18n.translate_details(details or {})
+    resp = jsonify({"code": code, "message": i18n.translate(message, code), "details": details})
     resp.status_code = status
     if status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="yunquan"'  # RFC 6750: how to authenticate
@@ -39,11 +42,11 @@ def http_error(error: HTTPException):
     code = HTTP_CODES.get(status, f"HTTP_{status}")
     message = data.get("message") or error.description or error.name
     if status == 422:
-        message = "the request does not satisfy the schema"
+        message = N_("the request does not satisfy the schema")
         if details.get("fields"):
             details.setdefault("field", first_path(details["fields"]))
     if status == 400 and "json" in str(error.description).lower():
-        message = "the request body is not valid JSON"
+        message = N_("the request body is not valid JSON")
     resp = error_response(status, code, message, details)
     allow = dict(error.get_headers()).get("Allow")
     if allow:  # a 405 says which methods the resource has (RFC 9110 §15.5.6)
@@ -72,9 +75,9 @@ def unexpected_error(error: Exception):
     if isinstance(error, (OverflowError, decimal.InvalidOperation)) or \
             isinstance(getattr(error, "orig", None), OverflowError) or type(error).__name__ == "DataError":
         # a number the database cannot hold (an id beyond any row, an absurd amount); nothing was saved
-        return error_response(422, "VALIDATION_ERROR", "a number in the request is out of range")
+        return error_response(422, "VALIDATION_ERROR", N_("a number in the request is out of range"))
     log.exception("unhandled error")
-    return error_response(500, "INTERNAL_ERROR", "an internal error occurred; nothing was saved")
+    return error_response(500, "INTERNAL_ERROR", N_("an internal error occurred; nothing was saved"))
 
 
 def register(app: Flask) -> None:
