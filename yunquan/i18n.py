@@ -60,19 +60,31 @@ def translate(message: str, code: str | None = None) -> str:
     return message
 
 
-def translate_details(value: Any) -> Any:
-    """Field messages of a 422 (``details.fields``) and ``message`` entries of ``details``."""
-    if is_default():
-        return value
+def translate_details(details: dict) -> dict:
+    """The texts in ``details``: the field messages of a 422 (``fields``) and every ``message``
+    entry (an import's row errors); other values (names, amounts, codes) are data and stay."""
+    if is_default() or not isinstance(details, dict):
+        return details
     catalog = get_translations()
-    if isinstance(value, str):
-        found = _lookup(catalog, value)
-        return value if found is None else found
-    if isinstance(value, list):
-        return [translate_details(v) for v in value]
-    if isinstance(value, dict):
-        return {k: translate_details(v) for k, v in value.items()}
-    return value
+
+    def texts(value: Any) -> Any:
+        if isinstance(value, str):
+            found = _lookup(catalog, value)
+            return value if found is None else found
+        if isinstance(value, list):
+            return [texts(v) for v in value]
+        if isinstance(value, dict):
+            return {k: texts(v) for k, v in value.items()}
+        return value
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: texts(v) if k in ("fields", "message") else walk(v) for k, v in value.items()}
+        return value
+
+    return walk(details)
 
 
 def _lookup(catalog, message: str) -> str | None:
