@@ -66,6 +66,9 @@ class ProductById(MethodView):
     @blp.arguments(ProductArgs, location="query")
     @blp.response(200, ProductDetail)
     def get(self, args, product_id):
+        """One product with its versions.
+
+        Approved products are public; a product not yet published is shown to its provider and to staff only."""
         with reader() as s:
             shown, versions = products.get(s, viewer=_viewer(), product_id=product_id, version=args["version"])
         # the shown version plus the list of versions this caller may see
@@ -86,6 +89,9 @@ class Submit(MethodView):
     @roles("provider")
     @blp.response(200, ProductOut)
     def post(self, product_id):
+        """Submit the newest draft version for review.
+
+        The version becomes `submitted` and appears in the reviewers' queue (`GET /products?status=submitted`)."""
         with uow() as u:
             return products.submit(u, actor=_actor(), product_id=product_id)
 
@@ -95,6 +101,10 @@ class Approve(MethodView):
     @roles("reviewer")
     @blp.response(200, ProductOut)
     def post(self, product_id):
+        """Approve a submitted product version.
+
+        A reviewer other than the one who registered or submitted it approves; from its `valid_from` the version
+        can be put on contracts."""
         with uow() as u:
             return products.approve(u, actor=_actor(), product_id=product_id)
 
@@ -105,6 +115,10 @@ class Reject(MethodView):
     @blp.arguments(RejectIn)
     @blp.response(200, ProductOut)
     def post(self, data, product_id):
+        """Reject a submitted product version.
+
+        A reviewer of another organisation than the one that registered it sends it back with a `reason` the
+        provider can act on; the version becomes `rejected`."""
         with uow() as u:
             return products.reject(u, actor=_actor(), product_id=product_id, reason=data["reason"])
 

@@ -100,6 +100,10 @@ class Claims(MethodView):
     @blp.arguments(ClaimListArgs, location="query")
     @blp.response(200, ClaimPage)
     def get(self, args):
+        """List claims.
+
+        An enterprise sees its own claims, staff all (reviewers and finance of a city-scoped scheme only their
+        city's); filter by scheme and status."""
         actor = current_actor()
         with reader() as s:
             rows = claims.list_page(s, actor=actor, scheme_id=args["scheme_id"], status=args["status"],
@@ -115,6 +119,10 @@ class ClaimById(MethodView):
     @authenticated
     @blp.response(200, ClaimOut)
     def get(self, claim_id):
+        """One claim with its breakdown.
+
+        The claim's organisation and staff read it: status, amounts, evidence, breakdown and the publicity
+        dates."""
         actor = current_actor()
         with reader() as s:
             claim = claims.get(s, claim_id)
@@ -127,6 +135,10 @@ class ClaimApprove(MethodView):
     @roles("reviewer")
     @blp.response(200, ClaimOut)
     def post(self, claim_id):
+        """Approve a submitted claim.
+
+        A reviewer other than the submitter approves: the final amount moves to payable, the rest of the
+        voucher's reservation goes back to the budget, and the claim enters publicity (公示)."""
         actor, policy = current_actor(), publicity_policy()
         return claim_view(transact(lambda u: claims.approve(u, actor=actor, claim_id=claim_id, policy=policy)))
 
@@ -137,6 +149,10 @@ class ClaimReturn(MethodView):
     @blp.arguments(ReasonIn)
     @blp.response(200, ClaimOut)
     def post(self, data, claim_id):
+        """Return a claim for rework.
+
+        The enterprise corrects and resubmits it before the redemption window closes, or it lapses and its money
+        goes back to the budget."""
         actor = current_actor()
         return claim_view(transact(lambda u: claims.return_for_rework(u, actor=actor, claim_id=claim_id,
                                                                       reason=data["reason"])))

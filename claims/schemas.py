@@ -49,7 +49,8 @@ class ClaimOut(ma.Schema):
     payee_org_id = ma.fields.Integer()
     final_amount = Money()
     released_amount = JsonText(attribute="breakdown_json", pick="released")
-    evidence_ids = JsonText(attribute="evidence_json")
+    evidence_ids = JsonText(attribute="evidence_json",
+                            metadata={"type": "array", "items": {"type": "integer", "example": 3}, "example": [3, 4, 5]})
     breakdown = JsonText(attribute="breakdown_json")
     submissions = ma.fields.Integer()
     approved_on = ma.fields.Date(allow_none=True)

@@ -35,6 +35,10 @@ class Clusters(MethodView):
     @blp.arguments(ClusterIn)
     @blp.response(201, ClusterOut)
     def post(self, data):
+        """Register a cluster pilot (产业集群试点).
+
+        An admin names the pilot, its industry, its one starting area, its city, its lead unit and its year;
+        lead limits apply (`LEAD_LIMIT_EXCEEDED`)."""
         return transact(lambda u: clusters.create(u, **data))
 
 
@@ -94,6 +98,9 @@ class ClusterMembers(MethodView):
     @blp.arguments(MemberIn)
     @blp.response(201, MemberOut)
     def post(self, data, cluster_id):
+        """Add a member to a pilot.
+
+        Enterprises and alliance partners (providers, makers, financiers) join a pilot; membership is unlimited."""
         with uow() as u:
             return clusters.add_member(u, cluster_id=cluster_id, **data)
 

@@ -62,6 +62,10 @@ class Verify(MethodView):
     @roles("auditor", "admin")
     @blp.response(200, VerifyOut)
     def get(self):
+        """Verify the ledger.
+
+        Walks the hash chain from one snapshot, recomputes every entry and balance, checks the anchors, and
+        names the first journal, account or reservation that does not match; `checked_at` says when."""
         anchors = ledger_anchors()
         with snapshot() as s:
             return service.verify(s, anchors=anchors)
@@ -73,6 +77,10 @@ class Trial(MethodView):
     @blp.arguments(TrialArgs, location="query")
     @blp.response(200, TrialOut)
     def get(self, args):
+        """The trial balance.
+
+        Every account's balance (today, or `as_of` a day), with its Chinese name (`name_zh`), the totals, the
+        chain head and the latest closed period."""
         with snapshot() as s:
             tb = service.trial_balance(s, as_of=args["as_of"], prefix=args["prefix"])
         return {"as_of": tb.as_of, "total_debit": tb.total_debit, "total_credit": tb.total_credit,
@@ -85,6 +93,9 @@ class ClosePeriod(MethodView):
     @roles("admin")
     @blp.response(200, PeriodOut)
     def post(self, month):
+        """Close a month.
+
+        No journal may be dated in a closed month afterwards; the close records the chain head it closed on."""
         user = current_principal().username
         transact(lambda u: service.close_period(u, month=month, closed_by=user))
         return {"month": month, "status": "closed"}

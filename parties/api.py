@@ -19,6 +19,10 @@ class Orgs(MethodView):
     @blp.arguments(OrgIn)
     @blp.response(201, OrgOut)
     def post(self, data):
+        """Register an organisation.
+
+        Enterprises, providers, financiers, guarantors and authorities; the 统一社会信用代码 is checked and unique, the
+        city one of Guangdong's 21."""
         with uow() as u:
             return service.register(u, **data)
 
@@ -26,6 +30,9 @@ class Orgs(MethodView):
     @blp.arguments(OrgListArgs, location="query")
     @blp.response(200, OrgPage)
     def get(self, args):
+        """List organisations.
+
+        Staff only; filter by `kind`, page with `limit` and `cursor`."""
         with reader() as s:
             rows = service.list_page(s, kind=args["kind"], after=decode_cursor(args["cursor"]),
                                      limit=args["limit"] + 1)
@@ -58,6 +65,9 @@ class OrgById(MethodView):
     @authenticated
     @blp.response(200, OrgOut)
     def get(self, org_id):
+        """One organisation.
+
+        Staff read any organisation; a user reads only their own."""
         p = current_principal()
         if not p.is_staff and p.org_id != org_id:
             raise Forbidden("you may read only your own organisation")

@@ -41,6 +41,9 @@ class Batches(MethodView):
     @blp.arguments(BatchListArgs, location="query")
     @blp.response(200, BatchPage)
     def get(self, args):
+        """List payout batches.
+
+        Finance staff and auditors; filter by scheme and status."""
         with reader() as s:
             rows = payouts.list_page(s, scheme_id=args["scheme_id"], status=args["status"],
                                      after=decode_cursor(args["cursor"]), limit=args["limit"] + 1)
@@ -52,6 +55,9 @@ class BatchById(MethodView):
     @roles(*READERS)
     @blp.response(200, BatchOut)
     def get(self, batch_id):
+        """One payout batch with its lines.
+
+        Each line: the claim, the payee and its account, the amount and the line's status."""
         return _batch_view(batch_id)
 
 
@@ -97,9 +103,14 @@ class Reconciliations(MethodView):
     @blp.arguments(StatementFile, location="files")
     @blp.response(201, ReconOut)
     def post(self, files):
-        """Import a bank statement; all or nothing, idempotent on bank_txn_id."""
+        """Import a bank statement; all or nothing, idempotent on bank_txn_id.
+
+        Multipart field ``file`` (``statement`` is still accepted). Each line is reported
+        ``matched``, ``amount_mismatch``, ``unknown_reference``, ``returned`` or ``duplicate``, and
+        payments the statement does not show are ``missing``; matched lines move in-transit money to
+        disbursed once, returned ones go back to payable."""
         actor = current_principal().user_id
-        upload = files["statement"]
+        upload = files["file"]
         result = transact(lambda u: reconciliation.import_statement(u, actor_id=actor, filename=upload.filename or "",
                                                                     stream=upload.stream))
         return {"id": result.statement_id, **result.counts, "lines": result.lines}

@@ -60,8 +60,17 @@ BatchPage = page_schema(BatchSummary, "BatchPage")
 
 
 class StatementFile(ma.Schema):
-    statement = Upload(required=True, metadata={
-        "description": "CSV: bank_txn_id,value_date,reference,payee_account,amount (negative: returned)"})
+    """The bank statement, as ``file`` like every other upload; ``statement``, its earlier name,
+    is still read when ``file`` is absent."""
+    file = Upload(required=True, metadata={
+        "description": "CSV: bank_txn_id,value_date,reference,payee_account,amount (negative: returned); "
+                       "the field `statement`, its earlier name, is still accepted"})
+
+    @ma.pre_load
+    def earlier_name(self, data, **kwargs):
+        if "file" not in data and "statement" in data:
+            return {"file": data["statement"]}
+        return data
 
 
 class ReconLineOut(ma.Schema):

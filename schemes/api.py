@@ -30,6 +30,10 @@ class Schemes(MethodView):
     @blp.arguments(SchemeIn)
     @blp.response(201, SchemeOut)
     def post(self, data):
+        """Open a scheme (资金计划).
+
+        An admin opens a cloud, financing or talent scheme with its budget, windows and settings (POLICY.md §5);
+        the answer holds every effective setting."""
         actor = current_principal().user_id
         scheme = transact(lambda u: schemes.create(
             u, actor_id=actor, kind=data["kind"], name=data["name"], year=data["year"], budget_fen=data["budget"],
@@ -42,6 +46,9 @@ class Schemes(MethodView):
     @blp.arguments(SchemeListArgs, location="query")
     @blp.response(200, SchemePage)
     def get(self, args):
+        """List schemes.
+
+        Any signed-in user; filter by kind and year."""
         with reader() as s:
             rows = schemes.list_page(s, kind=args["kind"], year=args["year"], after=decode_cursor(args["cursor"]),
                                      limit=args["limit"] + 1)
@@ -53,6 +60,9 @@ class SchemeById(MethodView):
     @authenticated
     @blp.response(200, SchemeOut)
     def get(self, scheme_id):
+        """One scheme with its effective settings.
+
+        The settings version in force and every value."""
         with reader() as s:
             return _scheme_view(s, schemes.get(s, scheme_id))
 
@@ -62,6 +72,9 @@ class SchemeSettings(MethodView):
     @roles("admin")
     @blp.response(200, SchemeOut)
     def patch(self, scheme_id):
+        """Change a scheme's settings.
+
+        Makes a new settings version; vouchers and claims name the version they were computed with."""
         changes = request.get_json(silent=False)
         if not isinstance(changes, dict):
             raise ValidationError("send a JSON object of settings to change")
@@ -76,6 +89,10 @@ class SchemeBudget(MethodView):
     @staff
     @blp.response(200, BudgetOut)
     def get(self, scheme_id):
+        """A scheme's budget.
+
+        `total`, `available`, `reserved`, `payable`, `in_transit` and `disbursed`, read from the ledger; `total`
+        is always the sum of the others."""
         with reader() as s:
             schemes.get(s, scheme_id)
             return asdict(budget.read(s, scheme_id))

@@ -48,6 +48,9 @@ class Trainings(MethodView):
     @blp.arguments(TrainingListArgs, location="query")
     @blp.response(200, TrainingPage)
     def get(self, args):
+        """List training programmes.
+
+        Any signed-in user; filter by `provider_id`."""
         with reader() as s:
             rows = talent.training_page(s, provider_id=args["provider_id"], after=decode_cursor(args["cursor"]),
                                         limit=args["limit"] + 1)
@@ -59,6 +62,9 @@ class TrainingById(MethodView):
     @authenticated
     @blp.response(200, TrainingOut)
     def get(self, training_id):
+        """One training programme.
+
+        Its tracks, hour minimums and fee per trainee."""
         with reader() as s:
             return talent.training_view(talent.get_training(s, training_id))
 
@@ -95,6 +101,10 @@ class TraineeById(MethodView):
     @blp.arguments(TraineeArgs, location="query")
     @blp.response(200, TraineeOut)
     def get(self, args, trainee_id):
+        """One trainee.
+
+        Whether the trainee qualifies, what is missing, and what a claim would pay under the newest talent
+        scheme (or `?scheme_id=`)."""
         actor = current_actor()
         with reader() as s:
             trainee = talent.get_trainee(s, trainee_id)

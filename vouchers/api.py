@@ -29,6 +29,9 @@ class SchemeDryRun(MethodView):
     @roles("admin", "reviewer")
     @blp.arguments(DryRunIn)
     def post(self, data, scheme_id):
+        """Preview what a contract would get now.
+
+        The face value with its breakdown under the scheme's current settings; nothing is reserved or stored."""
         with reader() as s:
             return applications.quote(s, scheme_id=scheme_id, contract_id=data["contract_id"])
 
@@ -45,6 +48,10 @@ class Contracts(MethodView):
     @blp.arguments(ContractIn)
     @blp.response(201, ContractOut)
     def post(self, data):
+        """Record a contract.
+
+        The provider records a signed contract; each line pins the approved product version valid on the signing
+        date."""
         p = current_principal()
         with uow() as u:
             contract, _ = contracts.record(u, actor_id=p.user_id, provider_id=require_org(p),
@@ -59,6 +66,9 @@ class ContractById(MethodView):
     @authenticated
     @blp.response(200, ContractOut)
     def get(self, contract_id):
+        """One contract with its lines.
+
+        For its provider, its enterprise and staff."""
         p = current_principal()
         with reader() as s:
             contract = contracts.get(s, contract_id)
@@ -72,6 +82,10 @@ class Vouchers(MethodView):
     @blp.arguments(VoucherIn)
     @blp.response(201, VoucherOut)
     def post(self, data):
+        """Apply for a cloud voucher.
+
+        The enterprise applies on its contract: eligibility and windows are checked, the face value is computed
+        and reserved, or the voucher is waitlisted when money is short."""
         actor = current_actor()
         return transact(lambda u: applications.apply(u, actor=actor, scheme_id=data["scheme_id"],
                                                       contract_id=data["contract_id"]))
@@ -80,6 +94,9 @@ class Vouchers(MethodView):
     @blp.arguments(VoucherListArgs, location="query")
     @blp.response(200, VoucherPage)
     def get(self, args):
+        """List vouchers.
+
+        An enterprise sees its own, staff all (city-scoped schemes: their city's); filter by scheme and status."""
         actor, today = current_actor(), clock.today()
         with reader() as s:
             rows = applications.list_page(s, actor=actor, scheme_id=args["scheme_id"], status=args["status"],
@@ -98,6 +115,9 @@ class VoucherById(MethodView):
     @authenticated
     @blp.response(200, VoucherOut)
     def get(self, voucher_id):
+        """One voucher with its breakdown.
+
+        Face value, the limits that applied, the settings version and the status today."""
         actor = current_actor()
         with reader() as s:
             voucher = applications.get(s, voucher_id)
@@ -110,6 +130,9 @@ class VoucherApprove(MethodView):
     @roles("reviewer")
     @blp.response(200, VoucherOut)
     def post(self, voucher_id):
+        """Approve a voucher application.
+
+        A reviewer other than the applicant issues the reserved voucher."""
         actor = current_actor()
         return transact(lambda u: applications.approve(u, actor=actor, voucher_id=voucher_id))
 
@@ -120,6 +143,9 @@ class VoucherReject(MethodView):
     @blp.arguments(ReasonIn)
     @blp.response(200, VoucherOut)
     def post(self, data, voucher_id):
+        """Reject a voucher application.
+
+        Its reservation goes back to the budget and promotes the waitlist."""
         actor = current_actor()
         return transact(lambda u: applications.reject(u, actor=actor, voucher_id=voucher_id, reason=data["reason"]))
 

@@ -28,9 +28,13 @@ class BoundedInt(IntegerConverter):
 
 class ErrorSchema(ma.Schema):
     """The one error shape of every failure (documented in the OpenAPI document)."""
-    code = ma.fields.String(metadata={"description": "stable error code, e.g. CLAIM_UNDERPAID"})
-    message = ma.fields.String()
-    details = ma.fields.Dict()
+    code = ma.fields.String(metadata={"description": "stable error code, e.g. CLAIM_UNDERPAID",
+                                      "example": "CLAIM_UNDERPAID"})
+    message = ma.fields.String(metadata={
+        "description": "what went wrong, in English, or in Chinese with Accept-Language: zh-CN",
+        "example": "the paid amount 40000.00 is below 0.9 of the contract amount 55000.00"})
+    details = ma.fields.Dict(metadata={"description": "the values behind the message; a 422 names the field",
+                                       "example": {"field": "paid_amount"}})
 
 
 class YunquanApi(Api):
@@ -64,6 +68,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api", OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
         JSON_AS_ASCII=False,
+        API_SPEC_OPTIONS={"info": {"description": (
+            "云券 yunquan: cloud, financing and talent vouchers, claims, payouts and an auditable ledger. "
+            "Bearer tokens (`Authorization: Bearer <token>`); money is a string with two decimals; every error "
+            "is `{code, message, details}`, and `Accept-Language: zh-CN` makes every `message` Chinese "
+            "(the `code` never changes).")}},
     )
     if test_config:
         app.config.update(test_config)
@@ -77,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearerAuth": []}],
     })
+    openapi.register_fields(api)  # before the schemas are read: types and examples of our fields
     requests.register(app)
     for blp in _blueprints():
         api.register_blueprint(blp, url_prefix="/api/v1")

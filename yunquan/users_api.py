@@ -34,6 +34,10 @@ class Users(MethodView):
     @blp.arguments(UserIn)
     @blp.response(201, UserOut)
     def post(self, data):
+        """Create a user.
+
+        An admin creates a user with one or more roles and, for organisation roles, an organisation; the answer
+        carries the API token once."""
         wanted = list(data.get("roles") or []) + ([data["role"]] if data.get("role") else [])
         if not wanted:
             raise ValidationError("role or roles is required", field="role")
@@ -89,6 +93,9 @@ class Me(MethodView):
     @authenticated
     @blp.response(200, MeOut)
     def get(self):
+        """The signed-in user.
+
+        Username, roles and organisation of the token's user."""
         p = current_principal()
         return {"id": p.user_id, "username": p.username, "roles": sorted(p.roles), "org_id": p.org_id,
                 "org_kind": p.org_kind}
