@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from adapters.access import current_principal, ledger_anchors, roles, snapshot, transact
 from adapters.fields import Money, Stamp
-from ledger import service
+from ledger import naming, service
 
 blp = Blueprint("ledger", __name__, description="The auditable ledger")
 
@@ -31,7 +31,9 @@ class TrialArgs(ma.Schema):
 
 class TrialRow(ma.Schema):
     account = ma.fields.String()
-    name = ma.fields.String()
+    name = ma.fields.String(metadata={"description": "the account's ledger name", "example": "scheme 1 available"})
+    name_zh = ma.fields.String(metadata={"description": "the account's Chinese name",
+                                         "example": "梅州 2026 上云券 可用额度"})
     debit = Money()
     credit = Money()
 
@@ -83,9 +85,11 @@ class Trial(MethodView):
         chain head and the latest closed period."""
         with snapshot() as s:
             tb = service.trial_balance(s, as_of=args["as_of"], prefix=args["prefix"])
+            zh = naming.chinese_names(s, [code for code, *_ in tb.rows])
         return {"as_of": tb.as_of, "total_debit": tb.total_debit, "total_credit": tb.total_credit,
                 "balanced": tb.balanced, "head_hash": tb.head_hash, "closed_period": tb.closed_period,
-                "rows": [{"account": c, "name": n, "debit": max(b, 0), "credit": max(-b, 0)} for c, n, b in tb.rows]}
+                "rows": [{"account": c, "name": n, "name_zh": zh.get(c, n), "debit": max(b, 0), "credit": max(-b, 0)}
+                         for c, n, b in tb.rows]}
 
 
 @blp.route("/ledger/periods/<string:month>/close")

@@ -40,6 +40,29 @@ def account(scheme_id: int, part: str) -> str:
     return f"scheme:{scheme_id}:{part}"
 
 
+PARTS_ZH = {"funding": "预算拨款", "available": "可用额度", "reserved": "预留额度", "payable": "应付",
+            "in_transit": "在途", "disbursed": "已拨付"}
+
+
+def chinese_account_names(session, codes: list[str]) -> dict[str, str]:
+    """``scheme:3:available`` -> "梅州 2026 上云券 可用额度" (the scheme's name and the part), for
+    ``ledger.naming``; codes of other accounts are left out."""
+    import sqlalchemy as sa
+
+    from schemes.models import Scheme
+    wanted: dict[str, tuple[int, str]] = {}
+    for code in codes:
+        parts = code.split(":")
+        if len(parts) == 3 and parts[0] == "scheme" and parts[1].isdigit() and parts[2] in PARTS_ZH:
+            wanted[code] = (int(parts[1]), parts[2])
+    if not wanted:
+        return {}
+    ids = sorted({scheme_id for scheme_id, _ in wanted.values()})
+    names = dict(session.execute(sa.select(Scheme.id, Scheme.name).where(Scheme.id.in_(ids))).all())
+    return {code: f"{names.get(scheme_id) or f'资金计划 {scheme_id}'} {PARTS_ZH[part]}"
+            for code, (scheme_id, part) in wanted.items()}
+
+
 @dataclass(frozen=True)
 class Budget:
     total: int

@@ -14,7 +14,9 @@ def bootstrap() -> None:
     from claims import service as claims
     from financing import rewards
     from clusters import performance
+    from ledger import naming
     from reports import queries as reports
+    from schemes import budget
     from schemes import service as schemes
     from talent import claiming as talent_claims
     from vouchers import expiry, redemption, waitlist
@@ -30,3 +32,4 @@ def bootstrap() -> None:
     schemes.on_money_freed("cloud", waitlist.promote)
     performance.on_figures(voucher_figures.pilot_figures)
     reports.on_user_names(users.names)  # a batch report names its maker and checker
+    naming.register(budget.chinese_account_names)  # 梅州 2026 上云券 可用额度
