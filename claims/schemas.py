@@ -48,7 +48,9 @@ class ClaimOut(ma.Schema):
     provider_id = ma.fields.Integer(allow_none=True)
     payee_org_id = ma.fields.Integer()
     final_amount = Money()
-    released_amount = JsonText(attribute="breakdown_json", pick="released")
+    released_amount = JsonText(attribute="breakdown_json", pick="released", metadata={
+        "type": "string", "nullable": True, "example": "2750.00",
+        "description": "money given back to the budget on approval (V - F); null for a kind that releases none"})
     evidence_ids = JsonText(attribute="evidence_json",
                             metadata={"type": "array", "items": {"type": "integer", "example": 3}, "example": [3, 4, 5]})
     breakdown = JsonText(attribute="breakdown_json")
