@@ -37,6 +37,7 @@ LOCALES = ("zh",)  # Simplified Chinese: Babel finds it for zh, zh-CN and zh-Han
 DOMAIN = "messages"
 CODE_CONTEXT = "error code"
 EXTRA_CALLS = {"ValueError", "N_"}
+POSITIONED = {"Problem": 1}  # catalog.rules.Problem(field, message): a product's problems, raised or listed
 
 
 def N_(message: str) -> str:
@@ -93,6 +94,14 @@ def template(node: ast.AST) -> str | None:
     return None
 
 
+def templates(node: ast.AST) -> list[str]:
+    """The msgids of a message expression; ``a if c else b`` gives both."""
+    if isinstance(node, ast.IfExp):
+        return templates(node.body) + templates(node.orelse)
+    text = template(node)
+    return [text] if text and text.strip() else []
+
+
 def placeholder(expr: ast.AST) -> str:
     """A readable placeholder name for what an f-string shows: ``org_id``, ``claim.status`` ->
     ``claim_status``, ``len(code)`` -> ``len_code``, ``', '.join(allowed)`` -> ``allowed``."""
@@ -143,11 +152,19 @@ def extract_source(source: str, error_names: set[str]) -> Iterator[tuple[int, st
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _call_name(node)
+            if name in POSITIONED and len(node.args) > POSITIONED[name]:
+                for text in templates(node.args[POSITIONED[name]]):
+                    yield node.lineno, name, text, []
+            if name == "append" and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                    and node.func.value.id == "problems" and node.args and isinstance(node.args[0], ast.Tuple) \
+                    and len(node.args[0].elts) == 2:
+                # problems.append((field, message)): an import's row errors
+                for text in templates(node.args[0].elts[1]):
+                    yield node.lineno, name, text, []
             if name in makers:
                 args = list(node.args[:1]) + [k.value for k in node.keywords if k.arg == "message"]
                 for arg in args:
-                    text = template(arg)
-                    if text and text.strip():
+                    for text in templates(arg):
                         yield node.lineno, name, text, []
             for k in node.keywords:
                 if k.arg == "code" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str) \
