@@ -68,6 +68,8 @@ def test_every_field_of_every_schema_has_a_type_and_an_example(document):
     gaps = [gap for name, schema in document["components"]["schemas"].items() for gap in field_gaps(schema, name)]
     for path, method, op in operations(document):
         for param in op.get("parameters", []):
+            if "$ref" in param:
+                param = document["components"]["parameters"][param["$ref"].rsplit("/", 1)[1]]
             schema = param.get("schema", {})
             if not any(k in schema for k in COMPOSED) and ("type" not in schema or "example" not in schema):
                 gaps.append(f"{method.upper()} {path} parameter {param['name']}")
@@ -127,4 +129,14 @@ def test_verify_answers_when_it_checked(client, world, authority):
 
 def test_a_request_without_a_token_is_told_to_bring_a_bearer_token(client):
     out = client.get("/api/v1/ledger/verify")
-    assert out.status_code == 401 and out.headers["WWW-Authenticate"].startswith("Bearer")
+    assert out.status_code == 401 and out.headers["WWW-Authenticate"] == 'Bearer realm="yunquan"'
+    revoked = client.get("/api/v1/ledger/verify", headers=auth("yq_not-a-token-we-issued"))
+    assert revoked.status_code == 401
+    assert revoked.headers["WWW-Authenticate"] == 'Bearer realm="yunquan", error="invalid_token"'
+
+
+def test_every_operation_documents_accept_language(document):
+    language = document["components"]["parameters"]["AcceptLanguage"]
+    assert language["in"] == "header" and language["name"] == "Accept-Language"
+    assert all({"$ref": "#/components/parameters/AcceptLanguage"} in op.get("parameters", [])
+               for _, _, op in operations(document))

@@ -152,11 +152,12 @@ def ledger_trial_balance(as_of):
     """Print every account's balance (debit positive, credit negative), the totals, the chain head and
     the head the latest closed period closed on."""
     from kernel.money import format_fen
-    from ledger import service
+    from ledger import naming, service
     with _ext().uow_factory.snapshot() as s:
         tb = service.trial_balance(s, as_of=as_of.date() if as_of else None)
+        zh = naming.chinese_names(s, [code for code, *_ in tb.rows])
     for code, name, bal in tb.rows:
-        click.echo(f"{code:<48} {format_fen(bal):>18}  {name}")
+        click.echo(f"{code:<48} {format_fen(bal):>18}  {zh.get(code, name)}")
     click.echo(f"{'total debit':<48} {format_fen(tb.total_debit):>18}")
     click.echo(f"{'total credit':<48} {format_fen(tb.total_credit):>18}")
     click.echo("balanced" if tb.balanced else "NOT BALANCED")

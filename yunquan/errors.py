@@ -4,7 +4,7 @@ from __future__ import annotations
 import decimal
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from kernel.errors import N_, DomainError
@@ -24,8 +24,9 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
     details = i18n.translate_details(details or {})
     resp = jsonify({"code": code, "message": i18n.translate(message, code), "details": details})
     resp.status_code = status
-    if status == 401:
-        resp.headers["WWW-Authenticate"] = 'Bearer realm="yunquan"'  # RFC 6750: how to authenticate
+    if status == 401:  # RFC 6750: how to authenticate, and (a token was sent) that it is not valid
+        presented = has_request_context() and request.headers.get("Authorization")
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="yunquan"' + (', error="invalid_token"' if presented else "")
     return resp
 
 

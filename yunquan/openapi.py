@@ -121,6 +121,13 @@ def example_for(name: str, prop: dict, *, money: bool = False) -> Any:
     return "示例"
 
 
+LANGUAGE_REF = "#/components/parameters/AcceptLanguage"
+LANGUAGE = {"name": "Accept-Language", "in": "header", "required": False,
+            "description": "`zh-CN` (or `zh`): error messages in Chinese; anything else or none: English. "
+                           "The error `code` never changes.",
+            "schema": {"type": "string", "example": "zh-CN"}}
+
+
 def openapi_path(rule: str) -> str:
     """``/api/v1/orgs/<int:org_id>`` → ``/api/v1/orgs/{org_id}``."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
@@ -140,6 +147,7 @@ def access_rules(app: Flask) -> Iterator[tuple[str, str, Any]]:
 
 def complete(app: Flask, paths: dict[str, dict], components: dict[str, dict]) -> None:
     """Finish the document flask-smorest built from the schemas (in place)."""
+    components.setdefault("parameters", {})["AcceptLanguage"] = LANGUAGE
     responses = components.setdefault("responses", {})
     for status, (name, description) in ERRORS.items():
         responses.setdefault(name, {"description": description,
@@ -173,6 +181,9 @@ def complete(app: Flask, paths: dict[str, dict], components: dict[str, dict]) ->
                 wanted += ["409", "413", "415"]
             for status in wanted:
                 op["responses"].setdefault(status, {"$ref": f"#/components/responses/{ERRORS[status][0]}"})
+            params = op.setdefault("parameters", [])
+            if not any(p.get("$ref") == LANGUAGE_REF for p in params):
+                params.append({"$ref": LANGUAGE_REF})
             _form_fields_into_body(op, components)
 
 
