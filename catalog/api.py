@@ -5,6 +5,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from adapters import i18n
 from adapters.access import current_principal, optional_principal, public, reader, roles, uow
 from adapters.docs import CSV, XLSX, file_response
 from adapters.paging import decode_cursor, page
@@ -145,7 +146,9 @@ class Import(MethodView):
         with uow() as u:
             report = importer.import_products(u, actor=_actor(), filename=upload.filename or "",
                                               data=upload.read(), dry_run=args["dry_run"])
-        return report.as_dict(), (200 if report.dry_run else 201)
+        answer = report.as_dict()
+        answer["errors"] = [{**e, "message": i18n.translate(e["message"])} for e in answer["errors"]]
+        return answer, (200 if report.dry_run else 201)
 
 
 @blp.route("/products/export")

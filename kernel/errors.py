@@ -6,7 +6,7 @@ from typing import Any
 
 def N_(message: str) -> str:
     """Marks a text for the message catalogue where it is written, when it is raised elsewhere
-    (``yunquan/messages.py`` extracts it; ``yunquan/i18n.py`` translates it when it is answered)."""
+    (``yunquan/messages.py`` extracts it; ``adapters/i18n.py`` translates it when it is answered)."""
     return message
 
 

@@ -3,6 +3,7 @@ stays as it is; the catalogue covers every text the code can answer with, and th
 the service loads is the one its ``.po`` makes."""
 from __future__ import annotations
 
+import io
 import re
 import string
 
@@ -11,7 +12,8 @@ from babel.messages.mofile import read_mo
 
 from kernel.errors import DomainError
 from tests.support.world import auth
-from yunquan import i18n, messages
+from adapters import i18n
+from yunquan import messages
 from yunquan.errors import HTTP_CODES
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
@@ -159,3 +161,19 @@ def test_a_text_nobody_wrote_down_falls_back_to_the_general_message_of_its_code(
     with app.test_request_context("/api/v1/x"):
         assert i18n.translate("Too many requests from this address", "TOO_MANY_REQUESTS") == \
             "Too many requests from this address"
+
+
+def test_an_import_dry_run_reports_its_row_problems_in_chinese(client, world):
+    provider = world.org("provider")
+    token = world.token("provider", provider)
+    header = "产品名称,应用场景,功能模块,预期效果,奖补标准,产品类型,计量单位,单价（元）,有效期起,有效期止"
+    row = "工业级CPE网关,窑炉数据采集,采集,降本增效,每台补贴300.00元,cpe_gateway,台,1000.00,2026-06-01,2026-05-31"
+    data = ("\n".join([header, row]) + "\n").encode("utf-8")
+    out = client.post("/api/v1/products/import?dry_run=true", headers={**auth(token), **ZH},
+                      data={"file": (io.BytesIO(data), "products.csv")}, content_type="multipart/form-data")
+    assert out.status_code == 200 and out.get_json()["ok"] is False
+    assert out.get_json()["errors"] == [{"row": 2, "field": "valid_to",
+                                         "message": "有效期的结束日（2026-05-31）早于开始日（2026-06-01）"}]
+    english = client.post("/api/v1/products/import?dry_run=true", headers=auth(token),
+                          data={"file": (io.BytesIO(data), "products.csv")}, content_type="multipart/form-data")
+    assert english.get_json()["errors"][0]["message"] == "validity ends (2026-05-31) before it starts (2026-06-01)"

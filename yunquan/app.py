@@ -10,8 +10,9 @@ from flask import Flask, current_app, jsonify, send_from_directory
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
+from adapters import i18n
 from adapters.access import public
-from yunquan import config, errors, i18n, openapi, requests
+from yunquan import config, errors, messages, openapi, requests
 from yunquan.bootstrap import bootstrap
 from yunquan.db import UowFactory, make_engine
 
@@ -77,7 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False
-    i18n.init_app(app)  # Accept-Language: zh-CN answers in Chinese (yunquan/translations)
+    i18n.init_app(app, str(messages.TRANSLATIONS))  # Accept-Language: zh-CN answers in Chinese (yunquan/translations)
 
     engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["yunquan"] = Extension(engine=engine, uow_factory=UowFactory(engine, anchors=app.config.get("LEDGER_ANCHORS") or None))

@@ -7,8 +7,8 @@ import logging
 from flask import Flask, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from adapters import i18n
 from kernel.errors import N_, DomainError
-from yunquan import i18n
 
 log = logging.getLogger("yunquan")
 

@@ -6,7 +6,7 @@ What is extracted (a Babel extraction method, ``extract``):
 - the message of every error built in the code: a call of a ``DomainError`` subclass (raised or
   returned), of ``ValueError`` and of marshmallow's ``ValidationError`` whose message is a string or
   an f-string. An f-string becomes a template: ``f"organisation {org_id} not found"`` is the msgid
-  ``organisation {org_id} not found``; ``yunquan.i18n`` matches a message against the templates and
+  ``organisation {org_id} not found``; ``adapters.i18n`` matches a message against the templates and
   puts the values it finds into the translation;
 - texts marked ``N_("...")`` (a message kept in a variable before it is raised);
 - every error code (``code = "X"`` in a class, ``code="X"`` in a call, the HTTP codes), with the
@@ -15,7 +15,7 @@ What is extracted (a Babel extraction method, ``extract``):
 - marshmallow's and webargs' own messages for fields and validators (``Missing data for required
   field.``, ``Must be one of: {choices}.``), which fill ``details.fields`` of a 422.
 
-``python -m yunquan.messages update`` re-extracts and merges into the ``.po`` (new texts arrive
+``adapters/i18n.py`` translates at answer time. ``python -m yunquan.messages update`` re-extracts and merges into the ``.po`` (new texts arrive
 untranslated, texts no longer in the code are dropped); ``compile`` writes the ``.mo`` the service
 loads. ``tests/test_i18n.py`` fails on a text without a Chinese translation and on a ``.mo`` older
 than its ``.po``.
@@ -29,13 +29,14 @@ import string
 import sys
 from typing import Iterable, Iterator
 
+from adapters.i18n import CODE_CONTEXT
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGES = ("kernel", "adapters", "ledger", "parties", "catalog", "schemes", "claims", "clusters", "payouts",
             "vouchers", "financing", "talent", "reports", "yunquan")
 TRANSLATIONS = pathlib.Path(__file__).resolve().parent / "translations"
 LOCALES = ("zh",)  # Simplified Chinese: Babel finds it for zh, zh-CN and zh-Hans (zh_Hans_CN)
 DOMAIN = "messages"
-CODE_CONTEXT = "error code"
 EXTRA_CALLS = {"ValueError", "N_"}
 POSITIONED = {"Problem": 1}  # catalog.rules.Problem(field, message): a product's problems, raised or listed
 

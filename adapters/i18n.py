@@ -1,4 +1,6 @@
-"""Messages in the caller's language (Flask-Babel over the catalogue in ``yunquan/translations``).
+"""Messages in the caller's language (Flask-Babel over the catalogue in ``yunquan/translations``,
+kept by ``yunquan/messages.py``). Any ``api.py`` may call ``translate`` for a text it answers with
+outside an error (an import's dry-run report); errors go through it in ``yunquan/errors.py``.
 
 The code raises errors with English texts; the English text is the msgid. When an answer is made,
 ``translate`` looks the message up for the request's locale:
@@ -21,8 +23,7 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_translations
 
-from yunquan.messages import CODE_CONTEXT, TRANSLATIONS
-
+CODE_CONTEXT = "error code"  # the msgctxt of a code's general message
 DEFAULT = "en"
 CHINESE = "zh_CN"
 
@@ -36,9 +37,9 @@ def select_locale() -> str:
     return CHINESE if best.lower().startswith("zh") else DEFAULT
 
 
-def init_app(app: Flask) -> None:
-    Babel(app, default_locale=DEFAULT, default_translation_directories=str(TRANSLATIONS),
-          locale_selector=select_locale)
+def init_app(app: Flask, directory: str) -> None:
+    """Flask-Babel over the catalogues in ``directory`` (``yunquan/translations``)."""
+    Babel(app, default_locale=DEFAULT, default_translation_directories=directory, locale_selector=select_locale)
 
 
 def is_default() -> bool:
