@@ -177,3 +177,12 @@ def test_an_import_dry_run_reports_its_row_problems_in_chinese(client, world):
     english = client.post("/api/v1/products/import?dry_run=true", headers=auth(token),
                           data={"file": (io.BytesIO(data), "products.csv")}, content_type="multipart/form-data")
     assert english.get_json()["errors"][0]["message"] == "validity ends (2026-05-31) before it starts (2026-06-01)"
+
+
+@pytest.mark.parametrize("header, locale", [
+    ("zh", "zh_CN"), ("zh-Hans", "zh_CN"), ("ZH-cn", "zh_CN"), ("fr, zh;q=0.5", "zh_CN"),
+    ("en-US,en;q=0.9,zh-CN;q=0.8", "en"), ("zh-CN;q=0.1, en;q=0.9", "en"), ("*", "en"), ("", "en"),
+])
+def test_the_language_is_the_callers_first_choice_of_chinese_or_english(app, header, locale):
+    with app.test_request_context("/api/v1/orgs", headers={"Accept-Language": header}):
+        assert i18n.select_locale() == locale
