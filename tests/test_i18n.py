@@ -35,7 +35,10 @@ def fields(text: str) -> set[str]:
 
 
 def test_every_text_the_code_can_answer_with_has_a_chinese_translation():
-    assert messages.missing("zh") == []
+    missing = messages.missing("zh")
+    assert missing == [], ("texts without a Chinese translation: run `python -m yunquan.messages update`, translate "
+                           "them in yunquan/translations/zh/LC_MESSAGES/messages.po, then "
+                           "`python -m yunquan.messages compile`:\n" + "\n".join(missing))
 
 
 def test_every_error_code_of_every_domain_error_has_a_general_chinese_message(catalogue):

@@ -44,7 +44,7 @@ NAMED_EXAMPLES: dict[str, Any] = {
     "bank_txn_id": "T20261120001", "token": "yq_3q2d9Kc0vR7bWm1xZ4", "role": "reviewer", "roles": ["reviewer"],
     "cursor": "MTA", "memo": "voucher 12 reserved", "problem": "journal 7 does not match its chain entry",
     "certificate_level": "中级", "annual_rate": "0.06", "rate": "0.30", "share": "0.50", "purpose": "上云券兑付 12",
-    "prefix": "scheme:1:", "format": "csv", "key": "voucher:12:reserve",
+    "prefix": "scheme:1:", "format": "csv", "key": "voucher:12:reserve", "founded_on": "2015-06-01",
 }
 MONEY_EXAMPLE = "55000.00"
 
