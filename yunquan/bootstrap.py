@@ -13,10 +13,12 @@ def bootstrap() -> None:
     from claims import kinds
     from claims import service as claims
     from financing import rewards
-    from clusters import performance
+    from clusters import assessment, performance
+    from financing import pilot_figures as financing_figures
     from reports import queries as reports
     from schemes import service as schemes
     from talent import claiming as talent_claims
+    from talent import pilot_figures as talent_figures
     from vouchers import expiry, redemption, waitlist
     from vouchers import performance as voucher_figures
     from yunquan import users
@@ -29,4 +31,6 @@ def bootstrap() -> None:
     schemes.on_due(claims.due_work)
     schemes.on_money_freed("cloud", waitlist.promote)
     performance.on_figures(voucher_figures.pilot_figures)
+    assessment.on_held_figures(talent_figures.assessment_figures)  # a pilot's yearly assessment
+    assessment.on_held_figures(financing_figures.assessment_figures)
     reports.on_user_names(users.names)  # a batch report names its maker and checker
