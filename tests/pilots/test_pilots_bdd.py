@@ -1,0 +1,292 @@
+"""Steps of features/pilots/*.feature: pilot applications (申报书) and yearly assessments, driven
+through the HTTP API as the lead unit, the authorities of each level and the admin would."""
+from __future__ import annotations
+
+import copy
+import io
+
+import pytest
+from pypdf import PdfReader
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from clusters.models import Cluster, PilotApplication, PilotApplicationProject
+from tests.support.pilot import Pilot
+from tests.support.world import row_count
+
+scenarios("../../features/pilots")
+
+SECTIONS = {
+    "status_quo": "西樵纺织集群现有企业1200家，其中规上企业85家。",
+    "pain_points": "订单碎片化，设备联网率低。",
+    "causes": "中小企业数字化投入能力不足。",
+    "overall_path": "以纺织云平台为切入点，两年内覆盖集群主要环节。",
+    "key_tasks": "2.1 纺织云平台；2.2 印染车间5G内网改造。",
+    "targets": "2026年工厂连接数10家，2027年20家。",
+    "schedule": "2026年二季度启动，2027年底完成。",
+    "budget": "总投资500万元，详见附件4。",
+    "safeguards": "成立专门工作组，镇政府配套支持。",
+}
+
+
+@pytest.fixture(autouse=True)
+def _on_every_database(db):
+    """Puts the database parameter into every scenario at collection time."""
+
+
+@pytest.fixture
+def pilot(client, world, frozen_clock):
+    frozen_clock("2026-03-02T10:00:00+08:00")
+    return Pilot(client, world)
+
+
+@pytest.fixture
+def ctx(pilot):
+    return {"orgs": {}, "tokens": {}, "products": {}, "last": None, "app": None}
+
+
+def _ok(r, status=200):
+    assert r.status_code == status, (r.status_code, r.json)
+    return r.json
+
+
+def body(ctx, name="西樵纺织集群", area="南海区西樵镇", partner="顺德设备") -> dict:
+    return {
+        "name": name, "industry": "纺织服装", "starting_area": area, "city": "佛山", "year": 2026,
+        "contact": "张经理 13800000000",
+        "partner_org_ids": [ctx["orgs"][partner].id],
+        "sections": dict(SECTIONS),
+        "targets": [{"year": 2026, "figure": "factories_connected", "target": 10},
+                    {"year": 2027, "figure": "factories_connected", "target": 20}],
+        "annexes": {
+            "enterprises": [{"segment": "纺纱", "scale": "规上", "count": 35, "backbone": "西樵纺织有限公司"},
+                            {"segment": "印染", "scale": "中小微", "count": 120, "backbone": "南海印染厂"}],
+            "shortcomings": [{"category": "工艺装备", "content": "印染设备未联网", "plan": "2026年改造30台，2027年再改造50台"},
+                             {"category": "专业人才", "content": "缺少复合型人才", "plan": "每年培训100人"}],
+            "roadmap": [{"phase": "第一阶段：平台上线", "start_on": "2026-04-01", "end_on": "2026-12-31", "goal": "上线"},
+                        {"phase": "第二阶段：全面推广", "start_on": "2027-01-01", "end_on": "2027-12-31", "goal": "推广"}],
+            "projects": [{"name": "纺织云平台建设", "unit": "佛山智造", "content": "订单协同与产能共享",
+                          "start_on": "2026-04-01", "end_on": "2027-03-31", "investment": "3000000.00"},
+                         {"name": "印染车间5G内网改造", "unit": "顺德设备", "content": "5G内网覆盖与设备联网",
+                          "start_on": "2026-06-01", "end_on": "2027-06-30", "investment": "2000000.00"}],
+            "product_ids": list(ctx["products"].values()),
+        },
+    }
+
+
+# --- given -------------------------------------------------------------------------------------
+
+@given(parsers.parse('"{name}" 是一般服务商，已上架产品 "{product}"'))
+def provider_with_product(pilot, world, ctx, name, product):
+    org = ctx["orgs"][name] = world.org("provider", city="佛山", name=name, provider_class="other")
+    token = ctx["tokens"][name] = world.token("provider", org)
+    kind = "mec_server" if "MEC" in product else "cpe_gateway"
+    ctx["products"][product] = pilot.product(kind, provider_token=token, name=product)
+
+
+def _authority(world, ctx, name, city, level, area=None):
+    org = ctx["orgs"][name] = world.org("authority", city=city, name=name, level=level, area=area)
+    ctx["tokens"][name] = world.token("reviewer", org)
+
+
+@given(parsers.parse('主管部门 "{name}" 是 "{city}" "{area}" 的起步区域政府'))
+def area_authority(world, ctx, name, city, area):
+    _authority(world, ctx, name, city, "area", area)
+
+
+@given(parsers.parse('主管部门 "{name}" 是 "{city}" 的地市主管部门'))
+def city_authority(world, ctx, name, city):
+    _authority(world, ctx, name, city, "city")
+
+
+@given(parsers.parse('主管部门 "{name}" 是省级主管部门'))
+def province(world, ctx, name):
+    _authority(world, ctx, name, "广州", "province")
+
+
+# --- when: the lead ------------------------------------------------------------------------------
+
+def _draft(pilot, ctx, lead, data):
+    r = ctx["last"] = pilot.call("POST", "/pilot-applications", ctx["tokens"][lead], json=data)
+    if r.status_code == 201:
+        ctx["app"] = r.json["id"]
+    return r
+
+
+@when(parsers.parse('"{lead}" 起草申报书 "{name}"，起步区域 "{area}"，联合单位 "{partner}"'))
+def draft(pilot, ctx, lead, name, area, partner):
+    _ok(_draft(pilot, ctx, lead, body(ctx, name, area, partner)), 201)
+
+
+@when(parsers.parse('"{lead}" 起草申报书，重点项目投资额为 {amounts}'))
+def draft_with_projects(pilot, ctx, lead, amounts):
+    data = body(ctx)
+    template = data["annexes"]["projects"][0]
+    data["annexes"]["projects"] = [{**template, "name": f"项目{i}", "investment": a.strip('"')}
+                                   for i, a in enumerate(amounts.split("、"), start=1)]
+    _ok(_draft(pilot, ctx, lead, data), 201)
+
+
+def _flaw(pilot, world, ctx, data: dict, flaw: str) -> dict:
+    projects, roadmap = data["annexes"]["projects"], data["annexes"]["roadmap"]
+    if flaw == "写了两个起步区域":
+        data["starting_area"] = "西樵镇、九江镇"
+    elif flaw == "联合单位未登记":
+        data["partner_org_ids"] = [999_999]
+    elif flaw == "联合单位是主管部门":
+        data["partner_org_ids"] = [ctx["orgs"]["西樵镇人民政府"].id]
+    elif flaw == "产品未审核通过":
+        pid = pilot.ok("POST", "/products", ctx["tokens"]["佛山智造"], 201, json={
+            "name": "未审核的网关", "item_kind": "cpe_gateway", "unit": "台", "unit_price": "1000.00",
+            "scenario": "采集", "modules": ["采集"], "expected_effect": "降本", "valid_from": "2026-01-01",
+            "valid_to": "2027-12-31", "standard": {"kind": "per_unit", "amount": "300.00"}})["id"]
+        data["annexes"]["product_ids"].append(pid)
+    elif flaw == "产品不属于联合体":
+        outsider = world.org("provider", city="广州", name="外地云", provider_class="other")
+        data["annexes"]["product_ids"].append(pilot.product("cpe_gateway", provider_token=world.token("provider", outsider),
+                                                            name="外地网关"))
+    elif flaw == "项目投资额为负数":
+        projects[1]["investment"] = "-1.00"
+    elif flaw == "项目投资额为零":
+        projects[1]["investment"] = "0.00"
+    elif flaw == "项目投资额大得离谱":
+        projects[1]["investment"] = "20000000000.00"
+    elif flaw == "项目结束日期早于开始日期":
+        projects[0]["start_on"], projects[0]["end_on"] = "2026-04-01", "2026-01-01"
+    elif flaw == "路线图阶段顺序颠倒":
+        data["annexes"]["roadmap"] = [roadmap[1], roadmap[0]]
+    elif flaw == "路线图超过两年":
+        roadmap[1]["end_on"] = "2029-12-31"
+    elif flaw == "短板分类不在四类之内":
+        data["annexes"]["shortcomings"][0]["category"] = "资金"
+    else:
+        raise AssertionError(f"unknown flaw {flaw}")
+    return data
+
+
+@when(parsers.parse('"{lead}" 起草申报书，其中{flaw}'))
+def draft_with_flaw(pilot, world, ctx, lead, flaw):
+    _draft(pilot, ctx, lead, _flaw(pilot, world, ctx, body(ctx), flaw))
+
+
+@when(parsers.parse('"{lead}" 把重点项目 "{project}" 的投资额改为 "{amount}"'))
+def edit_project(pilot, ctx, lead, project, amount):
+    current = pilot.ok("GET", f"/pilot-applications/{ctx['app']}", ctx["tokens"][lead])
+    data = body(ctx, current["name"], current["starting_area"], "顺德设备")
+    for p in data["annexes"]["projects"]:
+        if p["name"] == project:
+            p["investment"] = amount
+    ctx["last"] = pilot.call("PUT", f"/pilot-applications/{ctx['app']}", ctx["tokens"][lead], json=data)
+
+
+@when(parsers.parse('"{lead}" 提交申报书'))
+def submit(pilot, ctx, lead):
+    ctx["last"] = pilot.call("POST", f"/pilot-applications/{ctx['app']}/submit", ctx["tokens"][lead])
+
+
+# --- when: the authorities -----------------------------------------------------------------------
+
+ACTIONS = {"推荐": "recommend", "审核": "review", "批准": "approve"}
+
+
+@when(parsers.re(r'"(?P<who>[^"]+)" (?P<verb>推荐|审核|批准)申报书$'))
+def act(pilot, ctx, who, verb):
+    ctx["last"] = pilot.call("POST", f"/pilot-applications/{ctx['app']}/{ACTIONS[verb]}", ctx["tokens"][who])
+
+
+@when(parsers.parse('"{who}" 退回申报书，理由 "{reason}"'))
+def send_back(pilot, ctx, who, reason):
+    ctx["last"] = pilot.call("POST", f"/pilot-applications/{ctx['app']}/return", ctx["tokens"][who],
+                             json={"reason": reason})
+
+
+@when(parsers.parse('管理员登记由 "{lead}" 牵头的试点 "{name}"'))
+def admin_registers(pilot, ctx, lead, name):
+    pilot.ok("POST", "/clusters", pilot.admin, 201, json={
+        "name": name, "industry": "家具", "starting_area": "顺德区乐从镇", "city": "佛山",
+        "lead_org_id": ctx["orgs"][lead].id, "year": 2026})
+
+
+# --- then --------------------------------------------------------------------------------------
+
+def _app(pilot, ctx) -> dict:
+    return pilot.ok("GET", f"/pilot-applications/{ctx['app']}", pilot.auditor)
+
+
+@then(parsers.re(r'申报书状态为 "(?P<status>[^"]+)"，投资预算为 "(?P<total>[^"]+)"$'))
+def status_and_total(pilot, ctx, status, total):
+    seen = _app(pilot, ctx)
+    assert (seen["status"], seen["investment_total"]) == (status, total), seen
+
+
+@then(parsers.re(r'申报书状态为 "(?P<status>[^"]+)"$'))
+def status_is(pilot, ctx, status):
+    assert _app(pilot, ctx)["status"] == status
+
+
+@then(parsers.re(r'申报书状态为 "(?P<status>[^"]+)"，已生成试点$'))
+def approved(pilot, ctx, status):
+    seen = _app(pilot, ctx)
+    assert seen["status"] == status and seen["cluster_id"], seen
+    ctx["cluster"] = seen["cluster_id"]
+
+
+@then(parsers.re(r'申报书状态为 "(?P<status>[^"]+)"，办理记录 (?P<n>\d+) 条$'), converters={"n": int})
+def status_and_steps(pilot, ctx, status, n):
+    seen = _app(pilot, ctx)
+    assert (seen["status"], len(seen["steps"])) == (status, n), seen["steps"]
+
+
+@then(parsers.parse('试点由 "{lead}" 牵头，起步区域为 "{area}"，合作单位有 "{partner}"'))
+def pilot_created(pilot, ctx, lead, area, partner):
+    seen = pilot.ok("GET", f"/clusters/{ctx['cluster']}", pilot.auditor)
+    assert (seen["lead_org_id"], seen["starting_area"], seen["status"]) == (ctx["orgs"][lead].id, area, "active")
+    assert {"org_id": ctx["orgs"][partner].id, "name": partner, "kind": "provider", "role": "partner"} in seen["members"]
+
+
+@then("申报书的办理记录依次为:")
+def steps_are(pilot, ctx, datatable):
+    seen = _app(pilot, ctx)["steps"]
+    rows = [(r[0], r[1], r[2] or None) for r in datatable[1:]]
+    assert [(s["action"], s["org_name"], s["reason"]) for s in seen] == rows
+    assert all(s["at"] and s["user_id"] for s in seen)
+    levels = {"recommend": "area", "review": "city", "approve": "province", "submit": None}
+    assert all(s["level"] == levels[s["action"]] for s in seen if s["action"] != "return")
+
+
+@then(parsers.re(r'操作被拒绝，错误码为 "(?P<code>[^"]+)"$'))
+def refused(ctx, code):
+    r = ctx["last"]
+    assert r.status_code in (403, 404, 409, 422) and r.json["code"] == code, (r.status_code, r.json)
+
+
+@then(parsers.re(r'操作被拒绝，错误码为 "(?P<code>[^"]+)"，原因为 "(?P<reason>[^"]+)"$'))
+def refused_because(ctx, code, reason):
+    refused(ctx, code)
+    assert ctx["last"].json["details"]["reason"] == reason, ctx["last"].json
+
+
+@then(parsers.parse("共有 {n:d} 个试点"))
+def pilots(db, n):
+    assert row_count(db, Cluster) == n
+
+
+@then(parsers.parse("共有 {n:d} 份申报书"))
+def applications(db, n):
+    assert row_count(db, PilotApplication) == n
+    assert row_count(db, PilotApplicationProject) == 0 if n == 0 else True
+
+
+@then(parsers.parse('"{who}" 的待办有 {n:d} 份申报书'))
+def queue(pilot, ctx, who, n):
+    seen = pilot.ok("GET", "/pilot-applications?queue=true", ctx["tokens"][who])
+    assert [a["id"] for a in seen["items"]] == ([ctx["app"]] if n else [])
+
+
+@then(parsers.parse("申报书 PDF 的文字包括 {texts}"))
+def pdf_text(pilot, ctx, texts):
+    r = pilot.call("GET", f"/pilot-applications/{ctx['app']}.pdf", ctx["tokens"]["佛山智造"])
+    assert r.status_code == 200 and r.data.startswith(b"%PDF"), r.status_code
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
+    flat = "".join(text.split())
+    missing = [t for t in (x.strip('"') for x in texts.split("、")) if "".join(t.split()) not in flat]
+    assert missing == [], missing
