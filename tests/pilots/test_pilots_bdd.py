@@ -290,3 +290,164 @@ def pdf_text(pilot, ctx, texts):
     flat = "".join(text.split())
     missing = [t for t in (x.strip('"') for x in texts.split("、")) if "".join(t.split()) not in flat]
     assert missing == [], missing
+
+
+# --- the yearly assessment -----------------------------------------------------------------------
+
+@given(parsers.parse('"{lead}" 的申报书 "{name}" 已获批准成为试点，申报 {year:d} 年设备联网数 {devices:d}、工厂连接数 {factories:d}'))
+def approved_pilot(pilot, world, ctx, lead, name, year, devices, factories):
+    data = body(ctx, name)
+    data["targets"] = [{"year": year, "figure": "connected_devices", "target": devices},
+                       {"year": year, "figure": "factories_connected", "target": factories}]
+    _ok(_draft(pilot, ctx, lead, data), 201)
+    for who, path in ((lead, "submit"), ("西樵镇人民政府", "recommend"), ("佛山市工业和信息化局", "review"),
+                      ("广东省工业和信息化厅", "approve")):
+        _ok(pilot.call("POST", f"/pilot-applications/{ctx['app']}/{path}", ctx["tokens"][who]))
+    ctx["cluster"] = _app(pilot, ctx)["cluster_id"]
+    assert ctx["cluster"]
+
+
+def _centre(pilot, ctx, name):
+    return pilot.call("POST", f"/clusters/{ctx['cluster']}/experience-centres", ctx["tokens"]["佛山智造"],
+                      json={"name": name, "opened_on": "2026-02-20"})
+
+
+@given(parsers.parse('牵头单位登记体验展示中心 "{name}" 和两种类型的标杆案例'))
+def task_book(pilot, ctx, name):
+    _ok(_centre(pilot, ctx, name), 201)
+    for title, kind in (("印染能耗优化", "智能制造"), ("订单共享", "供应链协同")):
+        _ok(pilot.call("POST", f"/clusters/{ctx['cluster']}/benchmark-cases", ctx["tokens"]["佛山智造"],
+                       json={"title": title, "case_type": kind}), 201)
+
+
+def _member(pilot, ctx, name):
+    org = pilot.enterprise(name, city="佛山")
+    _ok(pilot.call("POST", f"/clusters/{ctx['cluster']}/members", pilot.admin,
+                   json={"org_id": org.id, "role": "enterprise"}), 201)
+    return org
+
+
+def _contract(pilot, ctx, lead, enterprise, product, quantity=10):
+    return pilot.call("POST", "/contracts", ctx["tokens"][lead], json={
+        "enterprise_id": pilot.enterprises[enterprise].id, "signed_on": "2026-02-20",
+        "lines": [{"product_id": ctx["products"][product], "quantity": quantity, "unit_price": "1000.00"}]})
+
+
+@given(parsers.parse("{n:d} 家成员企业与牵头单位签订网关合同，兑付款已到账"))
+def paid_members(pilot, ctx, frozen_clock, n):
+    from tests.support.pilot import statement_for
+    scheme = pilot.scheme("10000000.00")
+    for i in range(1, n + 1):
+        name = f"西樵纺织{i:02d}"
+        _member(pilot, ctx, name)
+        contract = _ok(_contract(pilot, ctx, "佛山智造", name, "窑炉数据采集网关"), 201)
+        voucher = _ok(pilot.apply(name, scheme["id"], contract["id"]), 201)
+        pilot.ok("POST", f"/vouchers/{voucher['id']}/approve", pilot.reviewer)
+        claim = _ok(pilot.claim(name, voucher["id"], "10000.00"), 201)
+        pilot.ok("POST", f"/claims/{claim['id']}/approve", pilot.reviewer)
+    frozen_clock("2026-03-20T09:00:00+08:00")
+    batch = _ok(pilot.build_batch(scheme["id"]), 201)
+    _ok(pilot.approve_batch(batch["id"]))
+    seen = _ok(pilot.import_statement(statement_for(pilot.bank_file(batch["id"]), value_date="2026-03-20")), 201)
+    assert seen["matched"] == n, seen
+
+
+@given(parsers.parse('"{lead}" 与成员企业 "{enterprise}" 用 "{partner}" 的产品签订合同成功'))
+def partner_contract_before(pilot, ctx, lead, enterprise, partner):
+    _member(pilot, ctx, enterprise)
+    product = next(p for p, pid in ctx["products"].items() if "MEC" in p)
+    _ok(_contract(pilot, ctx, lead, enterprise, product, quantity=1), 201)
+
+
+@when(parsers.parse('"{lead}" 与成员企业 "{enterprise}" 用 "{partner}" 的产品签订合同'))
+def partner_contract(pilot, ctx, lead, enterprise, partner):
+    product = next(p for p in ctx["products"] if "MEC" in p)
+    ctx["last"] = _contract(pilot, ctx, lead, enterprise, product, quantity=1)
+
+
+@when(parsers.parse('"{lead}" 与成员企业 "{enterprise}" 用自己的产品签订合同'))
+def own_contract(pilot, ctx, lead, enterprise):
+    ctx["last"] = _contract(pilot, ctx, lead, enterprise, "窑炉数据采集网关")
+
+
+@then("合同签订成功")
+def contract_signed(ctx):
+    assert ctx["last"].status_code == 201, ctx["last"].json
+
+
+@when(parsers.parse('牵头单位登记体验展示中心 "{name}"'))
+def late_centre(pilot, ctx, name):
+    ctx["last"] = _centre(pilot, ctx, name)
+
+
+def _assess(pilot, ctx, who, year, figures):
+    r = ctx["last"] = pilot.call("POST", f"/clusters/{ctx['cluster']}/assessments", ctx["tokens"][who],
+                                 json={"year": year, "figures": figures})
+    return r
+
+
+@when(parsers.parse('"{who}" 评估试点 {year:d} 年度，录入工厂连接数 {n:d}'))
+def assess(pilot, ctx, who, year, n):
+    _assess(pilot, ctx, who, year, {"factories_connected": n})
+
+
+@when(parsers.parse('"{who}" 评估试点 {year:d} 年度，不录入数字'))
+def assess_nothing(pilot, ctx, who, year):
+    _assess(pilot, ctx, who, year, {})
+
+
+@when(parsers.parse('"{who}" 评估试点 {year:d} 年度，录入 "{figure}" 为 {n:d}'))
+def assess_held(pilot, ctx, who, year, figure, n):
+    _assess(pilot, ctx, who, year, {"factories_connected": 12, figure: n})
+
+
+@then(parsers.re(r'评估结果为(?P<result>达标|不达标)，试点状态为 "(?P<status>[^"]+)"$'))
+def result(pilot, ctx, result, status):
+    r = ctx["last"]
+    assert r.status_code == 201, r.json
+    assert (r.json["passed"], r.json["status"]) == (result == "达标", status)
+    assert pilot.ok("GET", f"/clusters/{ctx['cluster']}", pilot.auditor)["status"] == status
+    ctx["assessment"] = r.json
+
+
+@then("评估数字为:")
+def figures_are(ctx, datatable):
+    seen = {f["figure"]: f for f in ctx["assessment"]["figures"]}
+    yes = {"是": True, "否": False, "": None}
+    for name, source, value, target, met in datatable[1:]:
+        f = seen[name]
+        assert (f["source"], f["value"], f["target"], f["met"]) == (
+            source, int(value), int(target) if target else None, yes[met]), f
+
+
+@then(parsers.parse('评估中 "{figure}" 的数值 {value:d}、目标 {target:d}，未达标'))
+def figure_missed(ctx, figure, value, target):
+    f = next(f for f in ctx["assessment"]["figures"] if f["figure"] == figure)
+    assert (f["value"], f["target"], f["met"]) == (value, target, False)
+
+
+@then(parsers.parse("试点共有 {n:d} 条评估记录"))
+def assessments(pilot, ctx, n):
+    assert len(pilot.ok("GET", f"/clusters/{ctx['cluster']}/assessments", pilot.auditor)["items"]) == n
+
+
+@then(parsers.parse('试点状态为 "{status}"'))
+def cluster_status(pilot, ctx, status):
+    assert pilot.ok("GET", f"/clusters/{ctx['cluster']}", pilot.auditor)["status"] == status
+
+
+@then("牵头单位仍能查阅被取消的试点及其评估记录")
+def history_readable(pilot, ctx):
+    token = ctx["tokens"]["佛山智造"]
+    assert pilot.ok("GET", f"/clusters/{ctx['cluster']}", token)["status"] == "cancelled"
+    items = pilot.ok("GET", f"/clusters/{ctx['cluster']}/assessments", token)["items"]
+    assert [(a["year"], a["passed"]) for a in items] == [(2026, False)]
+    assert _app(pilot, ctx)["cluster_id"] == ctx["cluster"]
+
+
+@then(parsers.parse('省厅看板中 {year:d} 年 "{status}" 状态、评估 "{assessment}" 的试点有 {n:d} 个'))
+def dashboard(pilot, ctx, year, status, assessment, n):
+    seen = pilot.ok("GET", f"/clusters/dashboard?year={year}", ctx["tokens"]["广东省工业和信息化厅"])
+    counts = {(c["year"], c["status"], c["assessment"]): c["pilots"] for c in seen["counts"]}
+    assert counts.get((year, status, assessment), 0) == n, seen["counts"]
+    assert any(i["id"] == ctx["cluster"] and i["assessment"] == assessment for i in seen["items"])
