@@ -50,12 +50,13 @@ def check_lead_limit(s, lead: Organisation, year: int, *, in_flight: int = 0) ->
     led = s.exec(select(sa.func.count()).select_from(Cluster).where(*counted)).one()
     if led + in_flight >= limit.limit:
         scope = f"in {year}" if limit.per_year else "at a time"
+        details = {"lead_org_id": lead.id, "provider_class": lead.provider_class, "limit": limit.limit,
+                   "per_year": limit.per_year, "leads": led}
+        if in_flight:
+            details["applications_in_flight"] = in_flight
         raise LeadLimitExceeded(f"{lead.name} already leads {led} pilot(s) {scope}"
                                 + (f" and has {in_flight} application(s) on their way" if in_flight else "")
-                                + f"; the limit is {limit.limit}",
-                                details={"lead_org_id": lead.id, "provider_class": lead.provider_class,
-                                         "limit": limit.limit, "per_year": limit.per_year, "leads": led,
-                                         "applications_in_flight": in_flight})
+                                + f"; the limit is {limit.limit}", details=details)
 
 
 def new_cluster(s, *, name: str, industry: str, starting_area: str, city: str, lead_org_id: int, year: int,
