@@ -72,13 +72,22 @@ class PilotMember(ma.Schema):
     role = ma.fields.String(metadata={"description": "partner (alliance member; the lead is one) | enterprise"})
 
 
+class DeclaredTarget(ma.Schema):
+    year = ma.fields.Integer()
+    figure = ma.fields.String()
+    target = ma.fields.Integer()
+
+
 class TaskBook(ma.Schema):
     targets = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    declared_targets = ma.fields.List(ma.fields.Nested(DeclaredTarget), metadata={
+        "description": "the yearly targets its application (申报书) declared; empty for a pilot an admin registered"})
     experience_centres = ma.fields.List(ma.fields.Nested(ExperienceCentreOut))
     benchmark_cases = ma.fields.List(ma.fields.Nested(BenchmarkCaseOut))
 
 
 class ClusterDetailOut(ClusterOut):
+    application_id = ma.fields.Integer(allow_none=True)
     members = ma.fields.List(ma.fields.Nested(PilotMember))
     task_book = ma.fields.Nested(TaskBook)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -9,7 +10,7 @@ from sqlmodel import select
 from adapters.tables import fetch, locked
 from clusters import rules
 from clusters.errors import ClusterNotFound, DuplicateMember, DuplicateRecord, LeadLimitExceeded
-from clusters.models import BenchmarkCase, Cluster, ClusterMember, ExperienceCentre
+from clusters.models import BenchmarkCase, Cluster, ClusterMember, ExperienceCentre, PilotApplication
 from kernel import clock, text
 from kernel.errors import Forbidden, InvalidState, ValidationError
 from parties import service as organisations
@@ -187,10 +188,14 @@ def view(session, cluster: Cluster) -> dict:
                            .order_by(ExperienceCentre.id)).all()
     cases = session.exec(select(BenchmarkCase).where(BenchmarkCase.cluster_id == cluster.id)
                          .order_by(BenchmarkCase.id)).all()
+    declared = []
+    if cluster.application_id is not None:
+        application = session.get(PilotApplication, cluster.application_id)
+        declared = json.loads(application.targets_json) if application is not None else []
     return {**{k: getattr(cluster, k) for k in ("id", "name", "industry", "starting_area", "city", "lead_org_id",
-                                                 "year", "status")},
+                                                 "year", "status", "application_id")},
             "members": [{"org_id": m.org_id, "name": m.name, "kind": m.kind, "role": m.role} for m in members],
-            "task_book": {"targets": dict(rules.TARGETS),
+            "task_book": {"targets": dict(rules.TARGETS), "declared_targets": declared,
                           "experience_centres": [{"id": c.id, "name": c.name, "opened_on": c.opened_on}
                                                  for c in centres],
                           "benchmark_cases": [{"id": c.id, "title": c.title, "case_type": c.case_type}

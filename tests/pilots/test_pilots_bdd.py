@@ -241,6 +241,8 @@ def pilot_created(pilot, ctx, lead, area, partner):
     seen = pilot.ok("GET", f"/clusters/{ctx['cluster']}", pilot.auditor)
     assert (seen["lead_org_id"], seen["starting_area"], seen["status"]) == (ctx["orgs"][lead].id, area, "active")
     assert {"org_id": ctx["orgs"][partner].id, "name": partner, "kind": "provider", "role": "partner"} in seen["members"]
+    assert seen["application_id"] == ctx["app"]
+    assert seen["task_book"]["declared_targets"] == body(ctx)["targets"]
 
 
 @then("申报书的办理记录依次为:")
