@@ -754,7 +754,7 @@ def pilot_application(f: ApplicationFacts, products: Iterable[ProductLine]) -> R
         founded = f"，成立时间{date_zh(o.founded_on)}" if o.founded_on else ""
         return f"{role}：{o.name}（统一社会信用代码 {o.uscc}，{word(ORG_KINDS, o.kind)}，{o.city}市{founded}）"
     info = "\n".join([org_line("牵头单位", f.lead)] + [org_line("联合单位", p) for p in f.partners])
-    sections: list[tuple[str, str]] = [("一、申报单位信息", info), ("二、实施方案", "")]
+    sections: list[tuple[str, str]] = [("一、申报单位信息", ""), ("", info), ("二、实施方案", "")]
     for key, heading in APPLICATION_SECTIONS:
         sections.append((heading, f.sections.get(key) or "（未填写）"))
     targets = Table([Column("年度", Kind.INT), Column("指标", weight=2), Column("目标值", Kind.INT)],

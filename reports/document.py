@@ -69,7 +69,8 @@ class Report:
     # PDF only: True, False, or None to turn the page when a table's number columns do not fit upright
     landscape: bool | None = None
     # PDF only: headed passages of text (heading, body) printed after the meta and before the
-    # tables; a heading with an empty body is a heading of its own (一、实施方案)
+    # tables; a heading with an empty body is a part's heading (二、实施方案), an empty heading
+    # a passage without one
     sections: Sequence[tuple[str, str]] = ()
     # PDF only: the title and meta stand alone on the first page (a cover)
     cover: bool = False

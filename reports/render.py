@@ -81,7 +81,8 @@ def pdf(doc: Report) -> bytes:
     if doc.cover:
         story.append(PageBreak())
     for heading, body in doc.sections:
-        story.append(Paragraph(_para_text(heading), st["heading"] if body else st["subtitle"]))
+        if heading:
+            story.append(Paragraph(_para_text(heading), st["heading"] if body else st["section"]))
         if body:
             story.append(Paragraph(_para_text(body), st["note"]))
     for t in laid:
@@ -126,6 +127,8 @@ def _styles(font: str) -> dict[str, Any]:
         "heading": ParagraphStyle("heading", parent=base, fontSize=11, leading=15, alignment=TA_LEFT,
                                   spaceBefore=2, spaceAfter=3),
         "note": ParagraphStyle("note", parent=base, leading=_FONT_SIZE * 1.5),
+        "section": ParagraphStyle("section", parent=base, fontSize=13, leading=18, alignment=TA_LEFT,
+                                  spaceBefore=6, spaceAfter=4),
         "meta_label": ParagraphStyle("meta_label", parent=base, alignment=TA_RIGHT, textColor="#444444"),
     }
 
