@@ -358,7 +358,27 @@ def paid_members(pilot, ctx, frozen_clock, n):
 def partner_contract_before(pilot, ctx, lead, enterprise, partner):
     _member(pilot, ctx, enterprise)
     product = next(p for p, pid in ctx["products"].items() if "MEC" in p)
-    _ok(_contract(pilot, ctx, lead, enterprise, product, quantity=1), 201)
+    ctx["contract"] = _ok(_contract(pilot, ctx, lead, enterprise, product, quantity=1), 201)
+
+
+@given(parsers.parse("银行为这份合同的 {n:d} 台MEC边缘服务器发放设备分期贷款"))
+def device_loan(pilot, world, ctx, n):
+    bank, maker = world.org("financier", city="佛山", name="佛山农商行"), world.org("guarantor", city="佛山", name="顺德装备")
+    contract = ctx["contract"]
+    assert [line["quantity"] for line in contract["lines"]] == [str(n)], contract["lines"]
+    pilot.ok("POST", "/loans", world.token("financier", bank), 201, json={
+        "kind": "instalment", "enterprise_id": contract["enterprise_id"], "guarantor_id": maker.id,
+        "contract_id": contract["id"], "principal": "1000.00", "annual_rate": "0.06", "term_months": 12,
+        "method": "annuity", "first_due_on": "2026-04-30"})
+
+
+@given(parsers.parse('成员企业 "{enterprise}" 的员工 {people} 已取得证书并合格'))
+def qualified_people(pilot, enterprise, people):
+    from tests.support.talent import TalentDesk
+    desk = TalentDesk(pilot)
+    assert desk.training("纺织智造复合型人才实训").status_code == 201
+    for person in (p.strip('"') for p in people.split("、")):
+        desk.qualified(enterprise, person, "中级")
 
 
 @when(parsers.parse('"{lead}" 与成员企业 "{enterprise}" 用 "{partner}" 的产品签订合同'))
