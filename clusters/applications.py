@@ -56,8 +56,6 @@ def _text(value: Any, field: str, max_chars: int, *, required: bool = True) -> s
     value = value.strip()
     if len(value) > max_chars:
         raise ValidationError(f"{field} has at most {max_chars} characters", field=field)
-    if "\x00" in value:
-        raise ValidationError("text must not contain NUL characters", field=field)
     return value
 
 
@@ -400,7 +398,6 @@ def declared_targets(session, application_id: int | None, year: int) -> dict[str
 
 
 def view(session, app: PilotApplication) -> dict:
-    orgs = lambda ids: {o.id: o for o in session.exec(select(Organisation).where(Organisation.id.in_(ids)))} if ids else {}
     partner_ids = session.exec(select(PilotApplicationPartner.org_id)
                                .where(PilotApplicationPartner.application_id == app.id)
                                .order_by(PilotApplicationPartner.id)).all()
@@ -411,7 +408,8 @@ def view(session, app: PilotApplication) -> dict:
                                .order_by(PilotApplicationProduct.id)).all()
     steps = session.exec(select(PilotApplicationStep).where(PilotApplicationStep.application_id == app.id)
                          .order_by(PilotApplicationStep.id)).all()
-    names = orgs(sorted({*partner_ids, app.lead_org_id, *(st.org_id for st in steps)}))
+    names = {o.id: o for o in session.exec(select(Organisation).where(
+        Organisation.id.in_({*partner_ids, app.lead_org_id, *(st.org_id for st in steps)})))}
     return {
         **{k: getattr(app, k) for k in ("id", "name", "industry", "starting_area", "city", "year", "contact",
                                         "status", "lead_org_id", "investment_total", "cluster_id", "created_at",

@@ -2,7 +2,6 @@
 through the HTTP API as the lead unit, the authorities of each level and the admin would."""
 from __future__ import annotations
 
-import copy
 import io
 
 import pytest
