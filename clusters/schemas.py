@@ -260,11 +260,27 @@ class ReturnIn(ma.Schema):
 # --- the yearly assessment ------------------------------------------------------------------------
 
 class AssessmentIn(ma.Schema):
+    """The entered figures go in ``figures`` or, the same, as fields of their own."""
     year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=2000, max=2100))
     figures = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), load_default=dict, metadata={
         "description": "the figures the service does not hold: factories_connected, benchmark_enterprises, "
                        "partners_recruited, orders_growth_percent"})
+    factories_connected = ma.fields.Integer(load_default=None, metadata={"description": "工厂连接数"})
+    benchmark_enterprises = ma.fields.Integer(load_default=None, metadata={"description": "标杆企业数"})
+    partners_recruited = ma.fields.Integer(load_default=None, metadata={"description": "合作伙伴招商数"})
+    orders_growth_percent = ma.fields.Integer(load_default=None, metadata={"description": "订单引流增长（%）"})
     note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
+
+    @ma.post_load
+    def gather(self, data, **kwargs):
+        figures = dict(data.pop("figures"))
+        for name in ("factories_connected", "benchmark_enterprises", "partners_recruited", "orders_growth_percent"):
+            value = data.pop(name)
+            if value is not None:
+                if name in figures and figures[name] != value:
+                    raise ma.ValidationError(f"{name} is given twice with different values", field_name=name)
+                figures[name] = value
+        return {**data, "figures": figures}
 
 
 class AssessmentFigure(ma.Schema):

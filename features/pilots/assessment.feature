@@ -27,7 +27,7 @@
       | qualified_trainees      | held    | 2    |      |      |
       | connected_devices       | held    | 200  | 150  | 是   |
       | factories_connected     | entered | 12   | 10   | 是   |
-    当 "广东省工业和信息化厅" 评估试点 2026 年度，录入工厂连接数 15
+    当 "广东省工业和信息化厅" 以单独字段录入工厂连接数 15，再次评估试点 2026 年度
     那么 操作被拒绝，错误码为 "ASSESSMENT_EXISTS"
     并且 试点共有 1 条评估记录
     并且 省厅看板中 2026 年 "active" 状态、评估 "passed" 的试点有 1 个

@@ -57,3 +57,9 @@ def test_a_pilot_passes_only_when_every_target_is_met_exactly_the_target_being_e
 
 def test_the_path_names_one_level_for_each_waiting_status():
     assert [level for level, _, _ in rules.PATH.values()] == ["area", "city", "province"]
+
+
+def test_entered_figures_may_come_as_fields_of_their_own():
+    from clusters.schemas import AssessmentIn
+    loaded = AssessmentIn().load({"year": 2026, "factories_connected": 12, "figures": {"partners_recruited": 3}})
+    assert loaded == {"year": 2026, "note": None, "figures": {"partners_recruited": 3, "factories_connected": 12}}

@@ -412,6 +412,12 @@ def assess(pilot, ctx, who, year, n):
     _assess(pilot, ctx, who, year, {"factories_connected": n})
 
 
+@when(parsers.parse('"{who}" 以单独字段录入工厂连接数 {n:d}，再次评估试点 {year:d} 年度'))
+def assess_flat(pilot, ctx, who, n, year):
+    ctx["last"] = pilot.call("POST", f"/clusters/{ctx['cluster']}/assessments", ctx["tokens"][who],
+                             json={"year": year, "factories_connected": n})
+
+
 @when(parsers.parse('"{who}" 评估试点 {year:d} 年度，不录入数字'))
 def assess_nothing(pilot, ctx, who, year):
     _assess(pilot, ctx, who, year, {})
