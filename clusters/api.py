@@ -265,6 +265,6 @@ class ClusterDashboard(MethodView):
     @blp.arguments(DashboardArgs, location="query")
     @blp.response(200, DashboardOut)
     def get(self, args):
-        """Pilots by year, status and latest assessment."""
+        """Pilots by year, status and latest assessment (passed, failed or not_assessed), with counts of each."""
         with reader() as s:
-            return assessment.dashboard(s, year=args["year"], status=args["status"])
+            return assessment.dashboard(s, year=args["year"], status=args["status"], assessment=args["assessment"])

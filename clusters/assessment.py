@@ -120,7 +120,7 @@ def history(session, cluster: Cluster) -> list[dict]:
     return [view(r, cluster) for r in rows]
 
 
-def dashboard(session, *, year: int | None, status: str | None) -> dict:
+def dashboard(session, *, year: int | None, status: str | None, assessment: str | None = None) -> dict:
     """The province's view: every pilot with its latest assessment, and counts by year and status."""
     q = select(Cluster, Organisation.name).join(Organisation, Organisation.id == Cluster.lead_org_id).order_by(Cluster.id)
     if year:
@@ -137,6 +137,8 @@ def dashboard(session, *, year: int | None, status: str | None) -> dict:
     for c, lead in rows:
         a = latest.get(c.id)
         assessed = None if a is None else "passed" if a.passed else "failed"
+        if assessment and (assessed or "not_assessed") != assessment:
+            continue
         items.append({"id": c.id, "name": c.name, "year": c.year, "city": c.city, "starting_area": c.starting_area,
                       "lead_org_id": c.lead_org_id, "lead_name": lead, "status": c.status,
                       "application_id": c.application_id, "assessed_year": a.year if a else None,

@@ -313,6 +313,8 @@ class AssessmentList(ma.Schema):
 class DashboardArgs(ma.Schema):
     year = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=2000, max=2100))
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(("active", "cancelled")))
+    assessment = ma.fields.String(load_default=None, validate=ma.validate.OneOf(("passed", "failed", "not_assessed")),
+                                  metadata={"description": "the pilot's latest assessment"})
 
 
 class DashboardPilot(ma.Schema):

@@ -478,3 +478,5 @@ def dashboard(pilot, ctx, year, status, assessment, n):
     counts = {(c["year"], c["status"], c["assessment"]): c["pilots"] for c in seen["counts"]}
     assert counts.get((year, status, assessment), 0) == n, seen["counts"]
     assert any(i["id"] == ctx["cluster"] and i["assessment"] == assessment for i in seen["items"])
+    only = pilot.ok("GET", f"/clusters/dashboard?year={year}&assessment={assessment}", ctx["tokens"]["广东省工业和信息化厅"])
+    assert [i["assessment"] for i in only["items"]] == [assessment] * n
