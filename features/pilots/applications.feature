@@ -144,6 +144,9 @@
         | 路线图阶段顺序颠倒           | DATES_OUT_OF_ORDER      |
         | 路线图超过两年               | DATES_OUT_OF_ORDER      |
         | 短板分类不在四类之内         | VALIDATION_ERROR        |
+        | 名称里藏着双向文字控制符     | VALIDATION_ERROR        |
+        | 同一联合单位写了两次         | VALIDATION_ERROR        |
+        | 申报目标写在三年后           | VALIDATION_ERROR        |
 
   规则: 申报书以模板的中文生成 PDF
 

@@ -157,6 +157,12 @@ def _flaw(pilot, world, ctx, data: dict, flaw: str) -> dict:
         roadmap[1]["end_on"] = "2029-12-31"
     elif flaw == "短板分类不在四类之内":
         data["annexes"]["shortcomings"][0]["category"] = "资金"
+    elif flaw == "名称里藏着双向文字控制符":
+        data["name"] = "西樵\u202e群集织纺"
+    elif flaw == "同一联合单位写了两次":
+        data["partner_org_ids"] *= 2
+    elif flaw == "申报目标写在三年后":
+        data["targets"][1]["year"] = 2029
     else:
         raise AssertionError(f"unknown flaw {flaw}")
     return data
