@@ -303,6 +303,12 @@ def submit(uow, *, actor: Actor, application_id: int) -> PilotApplication:
     app, lead = _own(s, actor, application_id)
     if app.status not in rules.EDITABLE:
         raise InvalidState(f"the application is {app.status}", details={"status": app.status})
+    # Annex 5 as it stands today: a product delisted since the draft is no longer the alliance's to offer
+    partner_ids = s.exec(select(PilotApplicationPartner.org_id).where(PilotApplicationPartner.application_id == app.id)).all()
+    product_ids = s.exec(select(PilotApplicationProduct.product_id)
+                         .where(PilotApplicationProduct.application_id == app.id)).all()
+    partners = _partners(s, lead.id, list(partner_ids))
+    _products(s, {lead.id, *(o.id for o in partners if o.kind == "provider")}, list(product_ids))
     in_flight = [PilotApplication.lead_org_id == lead.id, PilotApplication.status.in_(rules.IN_FLIGHT),
                  PilotApplication.id != app.id]
     if rules.lead_limit(lead.provider_class).per_year:

@@ -183,6 +183,11 @@ def edit_project(pilot, ctx, lead, project, amount):
     ctx["last"] = pilot.call("PUT", f"/pilot-applications/{ctx['app']}", ctx["tokens"][lead], json=data)
 
 
+@when(parsers.parse('"{provider}" 下架产品 "{product}"'))
+def delist(pilot, ctx, provider, product):
+    _ok(pilot.call("POST", f"/products/{ctx['products'][product]}/delist", ctx["tokens"][provider]))
+
+
 @when(parsers.parse('"{lead}" 提交申报书'))
 def submit(pilot, ctx, lead):
     ctx["last"] = pilot.call("POST", f"/pilot-applications/{ctx['app']}/submit", ctx["tokens"][lead])
