@@ -88,12 +88,19 @@ def _sections(sections: Any) -> dict[str, str]:
     sections = sections or {}
     if not isinstance(sections, dict):
         raise ValidationError("sections is an object of texts", field="sections")
-    unknown = sorted(set(sections) - set(rules.SECTIONS))
-    if unknown:
-        raise ValidationError(f"unknown sections: {', '.join(unknown)[:200]}", field="sections",
-                              details={"known": list(rules.SECTIONS)})
-    return {k: _text(sections[k], f"sections.{k}", rules.SECTION_MAX_CHARS, required=False)
-            for k in rules.SECTIONS if sections.get(k) is not None}
+    if len(sections) > rules.SECTION_MAX_COUNT:
+        raise ValidationError(f"sections has at most {rules.SECTION_MAX_COUNT} entries", field="sections")
+    given: dict[str, str] = {}
+    for name, value in sections.items():
+        key = rules.section_key(_text(name, "sections", 50))
+        text.check_name(key, field="sections")
+        if key in given:
+            raise ValidationError(f"sections names {key} twice", field=f"sections.{key}")
+        if value is not None:
+            given[key] = _text(value, f"sections.{key}", rules.SECTION_MAX_CHARS, required=False)
+    # the template's sections in its order, then the lead's own in the order given
+    return {**{k: given[k] for k in rules.SECTIONS if k in given},
+            **{k: v for k, v in given.items() if k not in rules.SECTIONS}}
 
 
 def _enterprises(rows: list[dict]) -> list[dict]:

@@ -73,6 +73,22 @@ SECTIONS = {
     "safeguards": "（三）6.实施保障",
 }
 SECTION_MAX_CHARS = 20_000
+SECTION_MAX_COUNT = 30
+# POLICY.md names the sections in Chinese; a section sent under one of these names is that section
+SECTION_ALIASES = {
+    "现状": "status_quo", "发展现状": "status_quo", "产业集群发展现状": "status_quo",
+    "痛点": "pain_points", "痛点与原因": "pain_points", "存在问题": "pain_points", "痛点分析": "pain_points",
+    "原因": "causes", "原因分析": "causes",
+    "总体路径": "overall_path", "重点任务": "key_tasks", "转型目标": "targets", "实施计划": "schedule",
+    "投资预算": "budget", "实施保障": "safeguards",
+}
+
+
+def section_key(name: str) -> str:
+    """The section a name stands for: a key of ``SECTIONS``, or the name itself (a section of the
+    lead's own, printed after the template's)."""
+    name = name.strip()
+    return name if name in SECTIONS else SECTION_ALIASES.get(name, name)
 
 # Annex 2: 短板分类
 SHORTCOMING_CATEGORIES = ("产业技术", "工艺装备", "专业人才", "标准体系")

@@ -183,7 +183,10 @@ class ApplicationIn(ma.Schema):
     partner_org_ids = ma.fields.List(Id(), load_default=list, metadata={"description": "联合单位: registered organisations"})
     sections = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), load_default=dict,
                               metadata={"description": "实施方案: status_quo, pain_points, causes, overall_path, "
-                                                       "key_tasks, targets, schedule, budget, safeguards"})
+                                                       "key_tasks, targets, schedule, budget, safeguards (or their "
+                                                       "Chinese names: 现状, 痛点与原因, 原因分析, 总体路径, 重点任务, 转型目标, "
+                                                       "实施计划, 投资预算, 实施保障); other names are sections of "
+                                                       "the lead's own, printed after these"})
     annexes = ma.fields.Nested(Annexes, load_default=dict)
     targets = ma.fields.List(ma.fields.Nested(TargetRow), load_default=list)
 

@@ -757,6 +757,8 @@ def pilot_application(f: ApplicationFacts, products: Iterable[ProductLine]) -> R
     sections: list[tuple[str, str]] = [("一、申报单位信息", ""), ("", info), ("二、实施方案", "")]
     for key, heading in APPLICATION_SECTIONS:
         sections.append((heading, f.sections.get(key) or "（未填写）"))
+    known = {key for key, _ in APPLICATION_SECTIONS}
+    sections += [(key, body) for key, body in f.sections.items() if key not in known]  # the lead's own
     targets = Table([Column("年度", Kind.INT), Column("指标", weight=2), Column("目标值", Kind.INT)],
                     [(t["year"], word(FIGURE_LABELS, t["figure"]), t["target"]) for t in f.targets],
                     title="转型目标（分年度）", empty_message="未填写分年度目标")

@@ -50,3 +50,9 @@ def test_the_pdf_prints_the_cover_then_the_plan_and_the_money_in_yuan():
     rest = "".join("".join(p.split()) for p in pages[1:])
     assert rest.index("二、实施方案") < rest.index("附件4") < rest.index("3,000,000.01")
     assert "未填写" in rest and "未列出产品" in rest
+
+
+def test_a_section_of_the_leads_own_follows_the_templates_sections():
+    doc = build.pilot_application(facts(sections={"status_quo": "企业1200家", "区域品牌建设": "打造西樵面料品牌"}), [])
+    headings = [h for h, _ in doc.sections if h]
+    assert headings[-2:] == ["6.实施保障", "区域品牌建设"] and dict(doc.sections)["区域品牌建设"] == "打造西樵面料品牌"

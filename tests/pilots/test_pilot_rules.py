@@ -63,3 +63,8 @@ def test_entered_figures_may_come_as_fields_of_their_own():
     from clusters.schemas import AssessmentIn
     loaded = AssessmentIn().load({"year": 2026, "factories_connected": 12, "figures": {"partners_recruited": 3}})
     assert loaded == {"year": 2026, "note": None, "figures": {"partners_recruited": 3, "factories_connected": 12}}
+
+
+def test_a_section_under_its_chinese_name_is_the_templates_section_and_other_names_are_the_leads_own():
+    assert [rules.section_key(n) for n in ("现状", "痛点与原因", "实施保障", "safeguards", "区域品牌建设")] == [
+        "status_quo", "pain_points", "safeguards", "safeguards", "区域品牌建设"]
