@@ -107,10 +107,15 @@ def _enterprises(rows: list[dict]) -> list[dict]:
     out = []
     for i, r in enumerate(rows):
         f = f"annexes.enterprises[{i}]"
+        backbone = r.get("backbone")
+        if isinstance(backbone, list):
+            if len(backbone) > MAX_ROWS or not all(isinstance(name, str) for name in backbone):
+                raise ValidationError(f"{f}.backbone is a text or a list of names", field=f"{f}.backbone")
+            backbone = "、".join(name.strip() for name in backbone if name.strip())
         out.append({"segment": _text(r.get("segment"), f"{f}.segment", 100),
                     "scale": _text(r.get("scale"), f"{f}.scale", 50, required=False),
                     "count": _int(r.get("count", 0), f"{f}.count", low=0, high=1_000_000),
-                    "backbone": _text(r.get("backbone"), f"{f}.backbone", 2000, required=False)})
+                    "backbone": _text(backbone, f"{f}.backbone", 2000, required=False)})
     return out
 
 

@@ -126,7 +126,7 @@ class EnterpriseRow(ma.Schema):
     segment = ma.fields.String(required=True, metadata={"description": "产业链环节"})
     scale = ma.fields.String(load_default=None, metadata={"description": "企业规模, e.g. 规上 / 中小微"})
     count = ma.fields.Integer(load_default=0, metadata={"description": "企业数量"})
-    backbone = ma.fields.String(load_default=None, metadata={"description": "骨干企业名单"})
+    backbone = ma.fields.Raw(load_default=None, metadata={"description": "骨干企业名单: a text, or a list of names"})
 
 
 class ShortcomingRow(ma.Schema):

@@ -59,7 +59,7 @@ def body(ctx, name="西樵纺织集群", area="南海区西樵镇", partner="顺
                     {"year": 2027, "figure": "factories_connected", "target": 20}],
         "annexes": {
             "enterprises": [{"segment": "纺纱", "scale": "规上", "count": 35, "backbone": "西樵纺织有限公司"},
-                            {"segment": "印染", "scale": "中小微", "count": 120, "backbone": "南海印染厂"}],
+                            {"segment": "印染", "scale": "中小微", "count": 120, "backbone": ["南海印染厂", "西樵漂染厂"]}],
             "shortcomings": [{"category": "工艺装备", "content": "印染设备未联网", "plan": "2026年改造30台，2027年再改造50台"},
                              {"category": "专业人才", "content": "缺少复合型人才", "plan": "每年培训100人"}],
             "roadmap": [{"phase": "第一阶段：平台上线", "start_on": "2026-04-01", "end_on": "2026-12-31", "goal": "上线"},
@@ -239,6 +239,7 @@ def approved(pilot, ctx, status):
     seen = _app(pilot, ctx)
     assert seen["status"] == status and seen["cluster_id"], seen
     assert set(seen["sections"]) == set(rules.SECTIONS)  # 现状 and 痛点与原因 are status_quo and pain_points
+    assert seen["annexes"]["enterprises"][1]["backbone"] == "南海印染厂、西樵漂染厂"  # sent as a list
     ctx["cluster"] = seen["cluster_id"]
 
 
