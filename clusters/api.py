@@ -8,9 +8,20 @@ from flask_smorest import Blueprint
 from adapters.access import authenticated, current_principal, public, reader, roles, staff, transact, uow
 from adapters.docs import CSV, XLSX, file_response
 from catalog import export
-from clusters import performance
+from adapters.paging import decode_cursor, page
+from clusters import applications, assessment, performance
 from clusters import service as clusters
 from clusters.schemas import (
+    ApplicationIn,
+    ApplicationListArgs,
+    ApplicationOut,
+    ApplicationPage,
+    AssessmentIn,
+    AssessmentList,
+    AssessmentOut,
+    DashboardArgs,
+    DashboardOut,
+    ReturnIn,
     BenchmarkCaseIn,
     BenchmarkCaseOut,
     ClusterDetailOut,
@@ -119,3 +130,148 @@ class ClusterCatalogue(MethodView):
         body, mime = export.render(rows, fmt)
         return Response(body, content_type=mime, headers={
             "Content-Disposition": f'attachment; filename="cluster-{cluster_id}-annex5.{fmt}"'})
+
+
+# --- pilot applications (申报书) -------------------------------------------------------------------
+
+def _application(application_id: int) -> dict:
+    with reader() as s:
+        return applications.view(s, applications.get(s, application_id))
+
+
+@blp.route("/pilot-applications")
+class PilotApplications(MethodView):
+    @roles("provider")
+    @blp.arguments(ApplicationIn)
+    @blp.response(201, ApplicationOut)
+    def post(self, data):
+        """Draft an application (申报书): the caller's provider leads it."""
+        actor = _actor()
+        app = transact(lambda u: applications.draft(u, actor=actor, **data))
+        return _application(app.id)
+
+    @authenticated
+    @blp.arguments(ApplicationListArgs, location="query")
+    @blp.response(200, ApplicationPage)
+    def get(self, args):
+        """A lead's own applications; for staff all of them, or with ``queue=true`` those waiting
+        for the caller's authority (its level, and its city or area)."""
+        actor = _actor()
+        with reader() as s:
+            rows = applications.list_page(s, actor=actor, status=args["status"], queue=args["queue"],
+                                          after=decode_cursor(args["cursor"]), limit=args["limit"] + 1)
+            return page(rows, args["limit"])
+
+
+@blp.route("/pilot-applications/<int:application_id>")
+class PilotApplicationById(MethodView):
+    @authenticated
+    @blp.response(200, ApplicationOut)
+    def get(self, application_id):
+        """The application with its annexes and every step of its path (the lead and staff)."""
+        actor = _actor()
+        with reader() as s:
+            app = applications.get(s, application_id)
+            applications.check_reader(s, app, actor)
+            return applications.view(s, app)
+
+    @roles("provider")
+    @blp.arguments(ApplicationIn)
+    @blp.response(200, ApplicationOut)
+    def put(self, data, application_id):
+        """Replace a draft's (or a returned application's) content: the lead only."""
+        actor = _actor()
+        transact(lambda u: applications.update(u, actor=actor, application_id=application_id, **data))
+        return _application(application_id)
+
+
+@blp.route("/pilot-applications/<int:application_id>/submit")
+class SubmitApplication(MethodView):
+    @roles("provider")
+    @blp.response(200, ApplicationOut)
+    def post(self, application_id):
+        """The lead submits (again, after a return); the lead limits are checked."""
+        actor = _actor()
+        transact(lambda u: applications.submit(u, actor=actor, application_id=application_id))
+        return _application(application_id)
+
+
+def _advance(application_id: int, action: str) -> dict:
+    actor = _actor()
+    transact(lambda u: applications.advance(u, actor=actor, application_id=application_id, action=action))
+    return _application(application_id)
+
+
+@blp.route("/pilot-applications/<int:application_id>/recommend")
+class RecommendApplication(MethodView):
+    @roles("reviewer")
+    @blp.response(200, ApplicationOut)
+    def post(self, application_id):
+        """推荐: the government of the application's starting area."""
+        return _advance(application_id, "recommend")
+
+
+@blp.route("/pilot-applications/<int:application_id>/review")
+class ReviewApplication(MethodView):
+    @roles("reviewer")
+    @blp.response(200, ApplicationOut)
+    def post(self, application_id):
+        """审核: the authority of the application's city."""
+        return _advance(application_id, "review")
+
+
+@blp.route("/pilot-applications/<int:application_id>/approve")
+class ApproveApplication(MethodView):
+    @roles("reviewer")
+    @blp.response(200, ApplicationOut)
+    def post(self, application_id):
+        """批准: the province; creates the pilot (``cluster_id``) with its alliance, within the lead limits."""
+        return _advance(application_id, "approve")
+
+
+@blp.route("/pilot-applications/<int:application_id>/return")
+class ReturnApplication(MethodView):
+    @roles("reviewer")
+    @blp.arguments(ReturnIn)
+    @blp.response(200, ApplicationOut)
+    def post(self, data, application_id):
+        """Return the application to its lead with a reason: the level it waits for."""
+        actor = _actor()
+        transact(lambda u: applications.send_back(u, actor=actor, application_id=application_id, reason=data["reason"]))
+        return _application(application_id)
+
+
+# --- the yearly assessment and the province's dashboard -------------------------------------------
+
+@blp.route("/clusters/<int:cluster_id>/assessments")
+class ClusterAssessments(MethodView):
+    @roles("reviewer")
+    @blp.arguments(AssessmentIn)
+    @blp.response(201, AssessmentOut)
+    def post(self, data, cluster_id):
+        """评估 by the province: held figures from the data, the rest entered; a failed pilot is cancelled."""
+        actor = _actor()
+        row = transact(lambda u: assessment.assess(u, actor=actor, cluster_id=cluster_id, **data))
+        with reader() as s:
+            return assessment.view(row, clusters.get(s, cluster_id))
+
+    @authenticated
+    @blp.response(200, AssessmentList)
+    def get(self, cluster_id):
+        """Every assessment of the pilot (staff and the lead), also once it is cancelled."""
+        actor = _actor()
+        with reader() as s:
+            cluster = clusters.get(s, cluster_id)
+            clusters.check_reader(cluster, actor)
+            return {"items": assessment.history(s, cluster)}
+
+
+@blp.route("/clusters/dashboard")
+class ClusterDashboard(MethodView):
+    @staff
+    @blp.arguments(DashboardArgs, location="query")
+    @blp.response(200, DashboardOut)
+    def get(self, args):
+        """Pilots by year, status and latest assessment (passed, failed or not_assessed), with counts of each."""
+        with reader() as s:
+            return assessment.dashboard(s, year=args["year"], status=args["status"], assessment=args["assessment"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -9,7 +10,7 @@ from sqlmodel import select
 from adapters.tables import fetch, locked
 from clusters import rules
 from clusters.errors import ClusterNotFound, DuplicateMember, DuplicateRecord, LeadLimitExceeded
-from clusters.models import BenchmarkCase, Cluster, ClusterMember, ExperienceCentre
+from clusters.models import BenchmarkCase, Cluster, ClusterMember, ExperienceCentre, PilotApplication
 from kernel import clock, text
 from kernel.errors import Forbidden, InvalidState, ValidationError
 from parties import service as organisations
@@ -32,27 +33,45 @@ def create(uow, *, name: str, industry: str, starting_area: str, city: str, lead
     starting_area = rules.one_starting_area(starting_area)
     city = normalise_city(city)
     text.check_name(starting_area, field="starting_area")
-    s = uow.session
-    lead = organisations.get(s, lead_org_id)
-    if lead.kind != "provider":
-        raise ValidationError("the lead unit must be a provider", field="lead_org_id")
-    s.exec(locked(select(Organisation).where(Organisation.id == lead.id))).one()  # serialise this lead's pilots
+    cluster = new_cluster(uow.session, name=name.strip(), industry=industry.strip(), starting_area=starting_area,
+                          city=city, lead_org_id=lead_org_id, year=year)
+    uow.commit()
+    return cluster
+
+
+def check_lead_limit(s, lead: Organisation, year: int, *, in_flight: int = 0) -> None:
+    """LEAD_LIMIT_EXCEEDED when ``lead`` already leads as many active pilots as it may (for a
+    national platform: in ``year``), counting ``in_flight`` applications on their way as pilots.
+    The lead's row is locked first, so two pilots for one lead are counted one after the other."""
+    s.exec(locked(select(Organisation).where(Organisation.id == lead.id))).one()
     limit = rules.lead_limit(lead.provider_class)
     counted = [Cluster.lead_org_id == lead.id, Cluster.status == "active"]
     if limit.per_year:
         counted.append(Cluster.year == year)
     led = s.exec(select(sa.func.count()).select_from(Cluster).where(*counted)).one()
-    if led >= limit.limit:
+    if led + in_flight >= limit.limit:
         scope = f"in {year}" if limit.per_year else "at a time"
-        raise LeadLimitExceeded(f"{lead.name} already leads {led} pilot(s) {scope}; the limit is {limit.limit}",
-                                details={"lead_org_id": lead.id, "provider_class": lead.provider_class,
-                                         "limit": limit.limit, "per_year": limit.per_year, "leads": led})
-    cluster = Cluster(name=name.strip(), industry=industry.strip(), starting_area=starting_area,
-                      city=city, lead_org_id=lead.id, year=year, status="active")
+        details = {"lead_org_id": lead.id, "provider_class": lead.provider_class, "limit": limit.limit,
+                   "per_year": limit.per_year, "leads": led}
+        if in_flight:
+            details["applications_in_flight"] = in_flight
+        raise LeadLimitExceeded(f"{lead.name} already leads {led} pilot(s) {scope}"
+                                + (f" and has {in_flight} application(s) on their way" if in_flight else "")
+                                + f"; the limit is {limit.limit}", details=details)
+
+
+def new_cluster(s, *, name: str, industry: str, starting_area: str, city: str, lead_org_id: int, year: int,
+                application_id: int | None = None) -> Cluster:
+    """Add an active pilot and its lead as a partner, within the lead limits (no commit)."""
+    lead = organisations.get(s, lead_org_id)
+    if lead.kind != "provider":
+        raise ValidationError("the lead unit must be a provider", field="lead_org_id")
+    check_lead_limit(s, lead, year)
+    cluster = Cluster(name=name, industry=industry, starting_area=starting_area, city=city, lead_org_id=lead.id,
+                      year=year, status="active", application_id=application_id)
     s.add(cluster)
     s.flush()
     s.add(ClusterMember(cluster_id=cluster.id, org_id=lead.id, role="partner"))
-    uow.commit()
     return cluster
 
 
@@ -81,12 +100,14 @@ def add_member(uow, *, cluster_id: int, org_id: int, role: str) -> ClusterMember
 
 def in_alliance(session, *, lead_id: int, partner_id: int) -> bool:
     """May ``lead_id`` sign contracts with products of ``partner_id``? Yes for its own products and
-    for those of partners in a pilot it leads."""
+    for those of partners in an active pilot it leads: a cancelled pilot (取消试点资格) no longer
+    lends its partners' products to new contracts."""
     if lead_id == partner_id:
         return True
     return session.exec(
         select(ClusterMember.id).join(Cluster, Cluster.id == ClusterMember.cluster_id)
-        .where(Cluster.lead_org_id == lead_id, ClusterMember.org_id == partner_id, ClusterMember.role == "partner")
+        .where(Cluster.lead_org_id == lead_id, ClusterMember.org_id == partner_id, ClusterMember.role == "partner",
+               Cluster.status == "active")
     ).first() is not None
 
 
@@ -167,10 +188,14 @@ def view(session, cluster: Cluster) -> dict:
                            .order_by(ExperienceCentre.id)).all()
     cases = session.exec(select(BenchmarkCase).where(BenchmarkCase.cluster_id == cluster.id)
                          .order_by(BenchmarkCase.id)).all()
+    declared = []
+    if cluster.application_id is not None:
+        application = session.get(PilotApplication, cluster.application_id)
+        declared = json.loads(application.targets_json) if application is not None else []
     return {**{k: getattr(cluster, k) for k in ("id", "name", "industry", "starting_area", "city", "lead_org_id",
-                                                 "year", "status")},
+                                                 "year", "status", "application_id")},
             "members": [{"org_id": m.org_id, "name": m.name, "kind": m.kind, "role": m.role} for m in members],
-            "task_book": {"targets": dict(rules.TARGETS),
+            "task_book": {"targets": dict(rules.TARGETS), "declared_targets": declared,
                           "experience_centres": [{"id": c.id, "name": c.name, "opened_on": c.opened_on}
                                                  for c in centres],
                           "benchmark_cases": [{"id": c.id, "title": c.title, "case_type": c.case_type}

@@ -19,6 +19,10 @@ class Organisation(SQLModel, table=True):
     provider_class: Optional[str] = Field(default=None, max_length=20)
     bank_name: Optional[str] = Field(default=None, max_length=200)
     bank_account: Optional[str] = Field(default=None, max_length=64)
+    # Authorities only: the level of government (province, city, area) and, for an area (the
+    # starting area's 专业镇, park or county government), the area it governs within ``city``.
+    level: Optional[str] = Field(default=None, max_length=10)
+    area: Optional[str] = Field(default=None, max_length=100)
     created_at: dt.datetime = stamp_field()
 
 

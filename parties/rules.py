@@ -18,6 +18,14 @@ PEARL_RIVER_DELTA = frozenset({"广州", "深圳", "珠海", "佛山", "惠州",
 
 ORG_KINDS = ("enterprise", "provider", "financier", "guarantor", "authority")
 PROVIDER_CLASSES = ("national_platform", "operator", "other")
+# An authority's level of government: the province (省工业和信息化厅), a city's authority (地市主管部门)
+# or an area's government (起步区域: 专业镇, park or county), which governs one area of its city.
+AUTHORITY_LEVELS = ("province", "city", "area")
+
+
+def same_area(a: str | None, b: str | None) -> bool:
+    """Two names of an area are the same area when they read the same, spacing aside."""
+    return a is not None and b is not None and "".join(a.split()) == "".join(b.split())
 
 
 def uscc_check_digit(first17: str) -> str:

@@ -5,7 +5,7 @@ import marshmallow as ma
 
 from adapters.fields import Money, Stamp
 from adapters.paging import PageArgs, page_schema
-from parties.rules import ORG_KINDS, PROVIDER_CLASSES
+from parties.rules import AUTHORITY_LEVELS, ORG_KINDS, PROVIDER_CLASSES
 
 
 class OrgIn(ma.Schema):
@@ -18,6 +18,10 @@ class OrgIn(ma.Schema):
     provider_class = ma.fields.String(load_default=None, validate=ma.validate.OneOf(PROVIDER_CLASSES))
     bank_name = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
     bank_account = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+    level = ma.fields.String(load_default=None, validate=ma.validate.OneOf(AUTHORITY_LEVELS),
+                             metadata={"description": "authorities only: province (default), city or area"})
+    area = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=100),
+                            metadata={"description": "an area authority's 专业镇, park or county (in its city)"})
 
 
 class OrgOut(ma.Schema):
@@ -31,6 +35,8 @@ class OrgOut(ma.Schema):
     provider_class = ma.fields.String(allow_none=True)
     bank_name = ma.fields.String(allow_none=True)
     bank_account = ma.fields.String(allow_none=True)
+    level = ma.fields.String(allow_none=True)
+    area = ma.fields.String(allow_none=True)
 
 
 class BankAccountIn(ma.Schema):

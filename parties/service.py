@@ -16,7 +16,8 @@ from parties.models import BankAccountChange, Organisation
 
 def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.date | None = None,
              prior_year_revenue: int | None = None, provider_class: str | None = None,
-             bank_name: str | None = None, bank_account: str | None = None) -> Organisation:
+             bank_name: str | None = None, bank_account: str | None = None, level: str | None = None,
+             area: str | None = None) -> Organisation:
     if kind not in rules.ORG_KINDS:
         raise ValidationError(f"kind must be one of {', '.join(rules.ORG_KINDS)}", field="kind")
     if not name or not name.strip():
@@ -30,6 +31,7 @@ def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.
                                   field="provider_class")
     elif provider_class is not None:
         raise ValidationError("provider_class applies to providers only", field="provider_class")
+    level, area = _level(kind, level, area)
     if kind == "enterprise" and founded_on is None:
         raise ValidationError("an enterprise needs founded_on (eligibility depends on it)", field="founded_on")
     rules.check_founded_on(founded_on, today=clock.today())
@@ -42,7 +44,7 @@ def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.
         raise DuplicateOrganisation("an organisation with this 统一社会信用代码 exists", details={"uscc": uscc})
     org = Organisation(kind=kind, name=name.strip(), uscc=uscc, city=city, founded_on=founded_on,
                        prior_year_revenue=prior_year_revenue, provider_class=provider_class,
-                       bank_name=bank_name, bank_account=bank_account)
+                       bank_name=bank_name, bank_account=bank_account, level=level, area=area)
     s.add(org)
     try:
         s.flush()
@@ -51,6 +53,28 @@ def register(uow, *, kind: str, name: str, uscc: str, city: str, founded_on: dt.
                                     details={"uscc": uscc}) from exc
     uow.commit()
     return org
+
+
+def _level(kind: str, level: str | None, area: str | None) -> tuple[str | None, str | None]:
+    """An authority acts for the province (the default), a city, or an area of its city."""
+    if kind != "authority":
+        if level is not None or area is not None:
+            raise ValidationError("level and area apply to authorities only", field="level" if level else "area")
+        return None, None
+    level = level or "province"
+    if level not in rules.AUTHORITY_LEVELS:
+        raise ValidationError(f"level must be one of {', '.join(rules.AUTHORITY_LEVELS)}", field="level")
+    area = " ".join(area.split()) if isinstance(area, str) else None
+    if level == "area":
+        if not area:
+            raise ValidationError("an area authority names its area (专业镇, park or county)", field="area")
+        text.check_name(area, field="area")
+        if len(area) > 100:
+            raise ValidationError("area has at most 100 characters", field="area")
+        return level, area
+    if area:
+        raise ValidationError("only an area authority names an area", field="area")
+    return level, None
 
 
 def _bank_details(bank_name: str | None, bank_account: str | None) -> tuple[str | None, str | None]:

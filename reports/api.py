@@ -85,6 +85,17 @@ class SettlementStatement(MethodView):
                         fmt, f"settlement-statement-{claim_id}")
 
 
+@blp.route("/pilot-applications/<int:application_id>.pdf")
+class PilotApplicationReport(MethodView):
+    @authenticated
+    @blp.response(200, description="广东省特色产业集群数字化转型试点申报书", content_type="application/pdf")
+    def get(self, application_id):
+        """The application (申报书) as the template prints it: cover, plan sections, annex tables (the lead and staff)."""
+        reader = Actor.of(current_principal())
+        return download(lambda s, now: service.pilot_application(s, application_id=application_id, now=now,
+                                                                 reader=reader), "pdf", f"pilot-application-{application_id}")
+
+
 @blp.route(f"/payout-batches/<int:batch_id>/report.{FMT}")
 class PayoutBatchReport(MethodView):
     @roles(*FINANCE_AND_AUDIT)

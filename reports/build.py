@@ -667,3 +667,131 @@ def annex5(f: Annex5Facts, products: Iterable[ProductLine]) -> Report:
                   meta=[("范围", f.scope), ("产品数", f"{f.count:,}"),
                         ("收录", "已通过审核的产品，各取最新通过审核的版本"), _generated(f.generated_at)],
                   tables=[table], landscape=True)
+
+
+# === the application for a pilot (申报书) ===============================================================
+
+@dataclass(frozen=True)
+class OrgFacts:
+    name: str
+    uscc: str
+    city: str
+    kind: str
+    founded_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    name: str
+    unit: str
+    content: str
+    start_on: dt.date
+    end_on: dt.date
+    investment: int
+
+
+@dataclass(frozen=True)
+class ApplicationFacts:
+    id: int
+    name: str
+    industry: str
+    starting_area: str
+    city: str
+    year: int
+    contact: str
+    status: str
+    lead: OrgFacts
+    partners: Sequence[OrgFacts]
+    sections: Mapping[str, str]
+    enterprises: Sequence[Mapping]
+    shortcomings: Sequence[Mapping]
+    roadmap: Sequence[Mapping]
+    projects: Sequence[ProjectFacts]
+    targets: Sequence[Mapping]
+    investment_total: int
+    steps: Sequence[tuple[str, str, str, dt.datetime, str | None]]  # action, level, organisation, at, reason
+    generated_at: dt.datetime
+
+
+# the template's headings of 二、实施方案, by section key (clusters.rules.SECTIONS in the template's words)
+APPLICATION_SECTIONS = (
+    ("status_quo", "（一）产业集群发展现状"),
+    ("pain_points", "（二）产业集群痛点分析　1.存在问题"),
+    ("causes", "（二）产业集群痛点分析　2.原因分析"),
+    ("overall_path", "（三）产业集群数字化转型方案　1.总体路径"),
+    ("key_tasks", "2.重点任务"),
+    ("targets", "3.转型目标"),
+    ("schedule", "4.实施计划"),
+    ("budget", "5.投资预算"),
+    ("safeguards", "6.实施保障"),
+)
+APPLICATION_STATUSES = {"draft": "草稿", "submitted": "已提交，待起步区域推荐", "recommended": "已推荐，待地市审核",
+                        "reviewed": "已审核，待省厅批准", "approved": "已批准", "returned": "已退回修改"}
+APPLICATION_ACTIONS = {"submit": "提交", "recommend": "起步区域推荐", "review": "地市审核", "approve": "省厅批准",
+                       "return": "退回"}
+FIGURE_LABELS = {"experience_centres": "体验展示中心", "benchmark_cases": "标杆案例", "enterprises_on_platform": "上平台企业数",
+                 "qualified_trainees": "人才培养数", "connected_devices": "设备联网数", "factories_connected": "工厂连接数",
+                 "benchmark_enterprises": "标杆企业数", "partners_recruited": "合作伙伴招商数",
+                 "orders_growth_percent": "订单引流增长（%）"}
+ORG_KINDS = {"provider": "服务商", "enterprise": "企业", "financier": "金融机构", "guarantor": "设备商", "authority": "主管部门"}
+
+
+def _step_of(steps, action: str) -> str:
+    done = [s for s in steps if s[0] == action]
+    return f"{done[-1][2]}　{stamp_zh(done[-1][3])}" if done else ""
+
+
+def pilot_application(f: ApplicationFacts, products: Iterable[ProductLine]) -> Report:
+    """广东省特色产业集群数字化转型试点申报书: the cover, 一、申报单位信息, 二、实施方案, and the five
+    annexes as tables, in the template's words."""
+    partners = "、".join(p.name for p in f.partners)
+    meta = [("行业领域", f.industry), ("起步区域", f"{f.city}市{f.starting_area}"), ("牵头单位", f.lead.name),
+            ("联合单位", partners or "无"), ("联系人及方式", f.contact or ""),
+            ("起步区域推荐", _step_of(f.steps, "recommend")), ("地市审核", _step_of(f.steps, "review")),
+            ("省厅批准", _step_of(f.steps, "approve")), ("申报年度", str(f.year)),
+            ("申报书编号", str(f.id)), ("状态", word(APPLICATION_STATUSES, f.status)), _generated(f.generated_at)]
+    def org_line(role: str, o: OrgFacts) -> str:
+        founded = f"，成立时间{date_zh(o.founded_on)}" if o.founded_on else ""
+        return f"{role}：{o.name}（统一社会信用代码 {o.uscc}，{word(ORG_KINDS, o.kind)}，{o.city}市{founded}）"
+    info = "\n".join([org_line("牵头单位", f.lead)] + [org_line("联合单位", p) for p in f.partners])
+    sections: list[tuple[str, str]] = [("一、申报单位信息", ""), ("", info), ("二、实施方案", "")]
+    for key, heading in APPLICATION_SECTIONS:
+        sections.append((heading, f.sections.get(key) or "（未填写）"))
+    known = {key for key, _ in APPLICATION_SECTIONS}
+    sections += [(key, body) for key, body in f.sections.items() if key not in known]  # the lead's own
+    targets = Table([Column("年度", Kind.INT), Column("指标", weight=2), Column("目标值", Kind.INT)],
+                    [(t["year"], word(FIGURE_LABELS, t["figure"]), t["target"]) for t in f.targets],
+                    title="转型目标（分年度）", empty_message="未填写分年度目标")
+    annex1 = Table([Column("序号", Kind.INT), Column("产业链环节", weight=1.2), Column("企业规模"),
+                    Column("企业数量", Kind.INT), Column("骨干企业名单", weight=2.5)],
+                   [(n, e["segment"], e.get("scale") or "", e.get("count", 0), e.get("backbone") or "")
+                    for n, e in enumerate(f.enterprises, start=1)],
+                   title="附件1　产业集群企业分布情况表", empty_message="未填写")
+    annex2 = Table([Column("序号", Kind.INT), Column("短板分类"), Column("短板内容", weight=2.5),
+                    Column(f"{f.year}-{f.year + 1}年工作安排", weight=2.5)],
+                   [(n, r["category"], r["content"], r.get("plan") or "") for n, r in enumerate(f.shortcomings, start=1)],
+                   title="附件2　产业集群短板突破实施计划表", empty_message="未填写")
+    annex3 = Table([Column("序号", Kind.INT), Column("阶段", weight=1.5), Column("开始日期", Kind.DATE),
+                    Column("结束日期", Kind.DATE), Column("阶段目标", weight=2.5)],
+                   [(n, r["phase"], dt.date.fromisoformat(str(r["start_on"])), dt.date.fromisoformat(str(r["end_on"])),
+                     r.get("goal") or "") for n, r in enumerate(f.roadmap, start=1)],
+                   title="附件3　产业集群数字化转型路线图", empty_message="未填写")
+    annex4 = Table([Column("序号", Kind.INT), Column("项目名称", weight=1.5), Column("项目单位", weight=1.2),
+                    Column("建设内容", weight=2), Column("建设时间", weight=1.3), Column("投资额（元）", Kind.MONEY)],
+                   [(n, p.name, p.unit, p.content, f"{date_zh(p.start_on)}至{date_zh(p.end_on)}", p.investment)
+                    for n, p in enumerate(f.projects, start=1)],
+                   totals=("合计", None, None, None, None, f.investment_total),
+                   title="附件4　产业集群数字化转型重点建设项目表", empty_message="未填写")
+    annex5 = Table([Column("序号", Kind.INT), Column("产品名称", weight=1.5), Column("产品单位", weight=1.5),
+                    Column("应用场景", weight=1.5), Column("功能模块", weight=1.3), Column("预期效果", weight=1.5),
+                    Column("奖补标准", weight=1.8)],
+                   [(n, p.name, p.provider, p.scenario, "、".join(p.modules), p.expected_effect, p.standard)
+                    for n, p in enumerate(products, start=1)],
+                   title=f"附件5　产业集群企业服务券应用产品方案表（{f.year}年）", empty_message="未列出产品")
+    steps = Table([Column("办理", weight=1.2), Column("办理单位", weight=2), Column("时间", weight=1.5),
+                   Column("理由", weight=2)],
+                  [(word(APPLICATION_ACTIONS, a), org, stamp_zh(at), reason or "") for a, _, org, at, reason in f.steps],
+                  title="办理记录", empty_message="尚未提交")
+    return Report(title="广东省特色产业集群数字化转型试点申报书", subtitle=f.name, meta=meta, cover=True,
+                  sections=sections, tables=[targets, annex1, annex2, annex3, annex4, annex5, steps],
+                  notes=[f"投资预算为附件4各重点建设项目投资额之和：{money_text(f.investment_total)}元。"])

@@ -68,11 +68,18 @@ class Report:
     notes: Sequence[str] = ()
     # PDF only: True, False, or None to turn the page when a table's number columns do not fit upright
     landscape: bool | None = None
+    # PDF only: headed passages of text (heading, body) printed after the meta and before the
+    # tables; a heading with an empty body is a part's heading (二、实施方案), an empty heading
+    # a passage without one
+    sections: Sequence[tuple[str, str]] = ()
+    # PDF only: the title and meta stand alone on the first page (a cover)
+    cover: bool = False
 
     def __post_init__(self) -> None:
         self.tables = tuple(self.tables)
         self.meta = tuple((str(k), str(v)) for k, v in self.meta)
         self.notes = tuple(self.notes)
+        self.sections = tuple((str(h), str(b)) for h, b in self.sections)
 
 
 def check_row(columns: Sequence[Column], row: Sequence[Any], *, where: str, labels: bool = False) -> None:

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from catalog import products as catalog
-from catalog.models import ProductVersion
+from catalog.models import Product, ProductVersion
 from catalog.rules import ITEM_KINDS, describe_standard
 from claims import service as claims
 from claims.models import Claim, Evidence
+from clusters import applications as pilot_applications
 from clusters import service as clusters
 from clusters.models import Cluster
 from kernel.errors import NotFound
@@ -338,3 +339,39 @@ def annex5_lines(session, *, provider_ids: list[int] | None, page: int = 500) ->
     for v in _approved_products(session, provider_ids, page=page):
         yield build.ProductLine(v.name, v.provider_name, v.scenario, v.modules, v.expected_effect, v.standard_text,
                                 v.item_kind_label, v.unit, v.unit_price, v.valid_from, v.valid_to)
+
+
+# --- the application for a pilot (申报书) --------------------------------------------------------------
+
+def _org_facts(org: Organisation) -> build.OrgFacts:
+    return build.OrgFacts(org.name, org.uscc, org.city, org.kind, org.founded_on)
+
+
+def application_facts(session, application_id: int, *, now: dt.datetime) -> tuple[build.ApplicationFacts, list[int]]:
+    """The application's facts and the product ids of its Annex 5."""
+    app = pilot_applications.get(session, application_id)
+    v = pilot_applications.view(session, app)
+    lead = session.get(Organisation, app.lead_org_id)
+    partners = [session.get(Organisation, p["org_id"]) for p in v["partners"]]
+    projects = [build.ProjectFacts(p["name"], p["unit"], p["content"] or "", p["start_on"], p["end_on"], p["investment"])
+                for p in v["annexes"]["projects"]]
+    steps = [(st["action"], st["level"] or "", st["org_name"], st["at"], st["reason"]) for st in v["steps"]]
+    facts = build.ApplicationFacts(
+        id=app.id, name=app.name, industry=app.industry, starting_area=app.starting_area, city=app.city, year=app.year,
+        contact=app.contact, status=app.status, lead=_org_facts(lead), partners=[_org_facts(p) for p in partners],
+        sections=v["sections"], enterprises=v["annexes"]["enterprises"], shortcomings=v["annexes"]["shortcomings"],
+        roadmap=v["annexes"]["roadmap"], projects=projects, targets=v["targets"], investment_total=app.investment_total,
+        steps=steps, generated_at=now)
+    return facts, v["annexes"]["product_ids"]
+
+
+def application_products(session, product_ids: list[int]) -> list[build.ProductLine]:
+    """Annex 5 of an application: its products as the catalogue shows them (the newest approved version)."""
+    if not product_ids:
+        return []
+    providers = sorted({p.provider_id for p in session.exec(select(Product).where(Product.id.in_(product_ids)))})
+    wanted = set(product_ids)
+    lines = {v.id: build.ProductLine(v.name, v.provider_name, v.scenario, v.modules, v.expected_effect, v.standard_text,
+                                     v.item_kind_label, v.unit, v.unit_price, v.valid_from, v.valid_to)
+             for v in _approved_products(session, providers, page=500) if v.id in wanted}
+    return [lines[i] for i in product_ids if i in lines]

@@ -61,7 +61,7 @@ def pdf(doc: Report) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
     font = register_font()
     st = _styles(font)
@@ -78,6 +78,13 @@ def pdf(doc: Report) -> bytes:
         story.append(Paragraph(_para_text(doc.subtitle), st["subtitle"]))
     if doc.meta:
         story.append(_meta_table(doc.meta, width, st))
+    if doc.cover:
+        story.append(PageBreak())
+    for heading, body in doc.sections:
+        if heading:
+            story.append(Paragraph(_para_text(heading), st["heading"] if body else st["section"]))
+        if body:
+            story.append(Paragraph(_para_text(body), st["note"]))
     for t in laid:
         story.append(Spacer(1, 4 * mm))
         # a table's title stays with its first rows: start a new page when fewer than ~5 rows fit
@@ -120,6 +127,8 @@ def _styles(font: str) -> dict[str, Any]:
         "heading": ParagraphStyle("heading", parent=base, fontSize=11, leading=15, alignment=TA_LEFT,
                                   spaceBefore=2, spaceAfter=3),
         "note": ParagraphStyle("note", parent=base, leading=_FONT_SIZE * 1.5),
+        "section": ParagraphStyle("section", parent=base, fontSize=13, leading=18, alignment=TA_LEFT,
+                                  spaceBefore=6, spaceAfter=4),
         "meta_label": ParagraphStyle("meta_label", parent=base, alignment=TA_RIGHT, textColor="#444444"),
     }
 

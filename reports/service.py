@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator
 
 from claims import service as claims
 from claims.models import Claim
+from clusters import applications
 from kernel.errors import Forbidden, ValidationError
 from parties.actors import Actor
 from reports import beancount, build, queries, render
@@ -129,6 +130,14 @@ def products(session, *, now: dt.datetime, provider_id: int | None = None, clust
                         queries.annex5_lines(session, provider_ids=ids))
 
 
+def pilot_application(session, *, application_id: int, now: dt.datetime, reader: Actor | None = None) -> Report:
+    """申报书 of a pilot application; ``reader`` (when given) must be its lead unit or staff."""
+    if reader is not None:
+        applications.check_reader(session, applications.get(session, application_id), reader)
+    facts, product_ids = queries.application_facts(session, application_id, now=now)
+    return build.pilot_application(facts, queries.application_products(session, product_ids))
+
+
 def _today(now: dt.datetime) -> dt.date:
     return now.astimezone(build.CST).date()
 
@@ -184,6 +193,9 @@ REPORTS: dict[str, Named] = {r.name: r for r in (
            Option("start", "from", dt.date, help="first day (default: the first posting)"),
            Option("end", "to", dt.date, help="last day (default: the last posting)")),
           lambda o: "account-" + o["account"].replace(":", "-")),
+    Named("pilot-application", "广东省特色产业集群数字化转型试点申报书", pilot_application,
+          (Option("application_id", "application", int, True, "the pilot application"),),
+          lambda o: f"pilot-application-{o['application_id']}"),
     Named("products", "产业集群企业服务券应用产品方案表（附件5）", products,
           (Option("provider_id", "provider", int, help="one provider's products"),
            Option("cluster_id", "cluster", int, help="the products of a pilot's alliance")),

@@ -34,6 +34,8 @@ PARTY_ROLES = ("enterprise", "provider", "financier", "guarantor")
 OBJECTS = {
     "org_id": "owner", "voucher_id": "owner", "claim_id": "owner", "contract_id": "owner",
     "evidence_id": "owner", "product_id": "owner", "loan_id": "owner", "trainee_id": "owner",
+    # a pilot application (申报书) belongs to its lead unit, the seeded provider
+    "application_id": "owner",
     # a training programme is offered to every enterprise, which enrols its own employees in it
     "training_id": "shared",
     # reports: a ledger account (auditors only), an imported bank statement (finance), a file format
@@ -77,7 +79,12 @@ def seeded(engine, tmp_path_factory):
         "title": "精益生产数字化", "online_hours_min": 40, "offline_hours_min": 16, "fee": "3500.00"})
     trainee = pilot.ok("POST", f"/trainings/{training['id']}/trainees", pilot.enterprise_tokens["南海陶瓷"], 201,
                        json={"name": "张三", "id_number": resident_id()})
-    values = {"org_id": pilot.enterprises["南海陶瓷"].id, "voucher_id": voucher["id"], "claim_id": claim["id"],
+    application = pilot.ok("POST", "/pilot-applications", pilot.provider_token, 201, json={
+        "name": "顺德家具产业集群", "industry": "家具", "starting_area": "顺德区乐从镇", "city": "佛山", "year": 2026,
+        "annexes": {"projects": [{"name": "家具云平台", "unit": "粤云平台", "start_on": "2026-04-01",
+                                  "end_on": "2026-12-31", "investment": "1000000.00"}],
+                    "product_ids": [pilot.products["cpe_gateway"]]}})
+    values = {"org_id": pilot.enterprises["南海陶瓷"].id, "application_id": application["id"], "voucher_id": voucher["id"], "claim_id": claim["id"],
               "contract_id": voucher["contract_id"], "evidence_id": claim["evidence_ids"][0],
               "product_id": pilot.products["cpe_gateway"], "scheme_id": pilot.seeded["scheme"],
               "cluster_id": cluster["id"], "batch_id": pilot.seeded["batch"], "user_id": spare_user,

@@ -13,12 +13,14 @@ def bootstrap() -> None:
     from claims import kinds
     from claims import service as claims
     from financing import rewards
-    from clusters import performance
+    from clusters import assessment, performance
+    from financing import pilot_figures as financing_figures
     from ledger import naming
     from reports import queries as reports
     from schemes import budget
     from schemes import service as schemes
     from talent import claiming as talent_claims
+    from talent import pilot_figures as talent_figures
     from vouchers import expiry, redemption, waitlist
     from vouchers import performance as voucher_figures
     from yunquan import users
@@ -31,5 +33,7 @@ def bootstrap() -> None:
     schemes.on_due(claims.due_work)
     schemes.on_money_freed("cloud", waitlist.promote)
     performance.on_figures(voucher_figures.pilot_figures)
+    assessment.on_held_figures(talent_figures.assessment_figures)  # a pilot's yearly assessment
+    assessment.on_held_figures(financing_figures.assessment_figures)
     reports.on_user_names(users.names)  # a batch report names its maker and checker
     naming.register(budget.chinese_account_names)  # 梅州 2026 上云券 可用额度

@@ -211,6 +211,7 @@ _REPORT_OPTIONS = [
     ("to", "date", "account-statement: the last day (YYYY-MM-DD)"),
     ("provider", int, "products: one provider's products"),
     ("cluster", int, "products: the products of a pilot's alliance"),
+    ("application", int, "pilot-application: the application (申报书)"),
 ]
 
 

@@ -33,7 +33,8 @@ class World:
             return organisations.register(
                 uow, kind=kind, name=name or f"{kind} {next(_counter)}", uscc=uscc(), city=city,
                 founded_on=founded_on, prior_year_revenue=prior_year_revenue, provider_class=provider_class,
-                bank_name=extra.get("bank_name", "测试银行"), bank_account=extra.get("bank_account", "6222000011112222"))
+                bank_name=extra.get("bank_name", "测试银行"), bank_account=extra.get("bank_account", "6222000011112222"),
+                level=extra.get("level"), area=extra.get("area"))
 
     def user(self, roles: str | list[str], org=None, *, username: str | None = None) -> tuple[int, str]:
         roles = [roles] if isinstance(roles, str) else roles
