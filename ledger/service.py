@@ -446,6 +446,16 @@ def balances_as_of(session, day: dt.date, *, prefix: str | None = None) -> dict[
     return {code: int(total) for code, total in session.execute(q)}
 
 
+def activity_dates(session, *, prefix: str, limit: int = 400) -> list[dt.date]:
+    """The distinct effective dates of journals touching accounts whose code starts with ``prefix``,
+    oldest first (the newest ``limit`` of them)."""
+    q = (sa.select(J.c.effective_date).distinct()
+         .select_from(J.join(P, P.c.journal_id == J.c.id).join(A, A.c.id == P.c.account_id))
+         .where(A.c.code.startswith(prefix, autoescape=True))
+         .order_by(J.c.effective_date.desc()).limit(limit))
+    return sorted(row[0] for row in session.execute(q))
+
+
 @dataclass(frozen=True)
 class ClosedPeriod:
     month: str

@@ -56,6 +56,17 @@ def read(session, scheme_id: int) -> Budget:
     return Budget(-b[codes[0]], *(b[account(scheme_id, p)] for p in PARTS))
 
 
+def history(session, scheme_id: int, *, points: int = 60) -> list[tuple[dt.date, Budget]]:
+    """The budget at the end of each day its money moved (the latest ``points`` such days): what a
+    chart of available / reserved / payable / in transit / disbursed over time draws."""
+    out = []
+    for day in ledger.activity_dates(session, prefix=account(scheme_id, ""), limit=points):
+        b = ledger.balances_as_of(session, day, prefix=account(scheme_id, ""))
+        out.append((day, Budget(-b.get(account(scheme_id, "funding"), 0),
+                                *(b.get(account(scheme_id, p), 0) for p in PARTS))))
+    return out
+
+
 def held(session, reservation_id: int | None) -> int | None:
     """What a reservation holds now; None if there is none or it is closed."""
     res = ledger.reservation(session, reservation_id) if reservation_id else None

@@ -80,6 +80,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blp in _blueprints():
         api.register_blueprint(blp, url_prefix="/api/v1")
 
+    from portal import register as register_portal  # the web portal: /, /login and its pages
+    register_portal(app)
+
     @app.get("/healthz")
     @public
     def healthz():

@@ -116,3 +116,18 @@ def names(session, user_ids) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.exec(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def principal_for_user(session, user_id: int) -> Principal | None:
+    """The principal of an active user by id (the portal's session), or None."""
+    row = session.exec(
+        select(User, Organisation)
+        .join(Organisation, Organisation.id == User.org_id, isouter=True)
+        .where(User.id == user_id, User.active.is_(True))
+    ).first()
+    if row is None:
+        return None
+    user, org = row
+    return Principal(user_id=user.id, username=user.username, roles=user.role_set, org_id=user.org_id,
+                     org_kind=org.kind if org else None, org_city=org.city if org else None,
+                     extra={"org_name": org.name if org else None})
