@@ -58,3 +58,5 @@ def register(app) -> None:
     app.add_template_filter(cn_date, "cn_date")
     app.add_template_filter(status_label, "status")
     app.add_template_filter(lambda k: EVIDENCE_LABELS.get(k, k), "evidence_kind")
+    from portal.helpers import standard_text
+    app.add_template_filter(standard_text, "standard_text")

@@ -45,3 +45,25 @@ def write(fn: Callable[[Any], Any]) -> Any:
 def back_to(default: str) -> str:
     ref = request.referrer or ""
     return ref if ref.startswith(request.host_url) else default
+
+
+def line_names(session, breakdowns) -> dict[int, str]:
+    """Product names of the versions a face value's breakdown lines pinned, by version id."""
+    from sqlmodel import select
+
+    from catalog.models import ProductVersion
+    ids = {line.get("version_id") for b in breakdowns for line in (b or {}).get("lines", [])} - {None}
+    if not ids:
+        return {}
+    return dict(session.exec(select(ProductVersion.id, ProductVersion.name).where(ProductVersion.id.in_(ids))).all())
+
+
+def standard_text(std: dict | None) -> str:
+    """A breakdown line's standard in words (catalog.rules says it as Annex 5 does)."""
+    from catalog import rules
+    if not std:
+        return ""
+    try:
+        return rules.describe_standard(rules.parse_standard(std), "")
+    except Exception:  # an unreadable old record is shown as it is
+        return str(std)

@@ -14,7 +14,7 @@ from claims import service as claims
 from kernel import clock
 from kernel.errors import DomainError, ValidationError
 from portal import blp
-from portal.helpers import LIST_LIMIT, actor, attempt, load, write
+from portal.helpers import LIST_LIMIT, actor, attempt, line_names, load, write
 from portal.messages import error_text
 from portal.security import page
 from portal.views_provider import _org_names, require_org_of
@@ -70,11 +70,12 @@ def enterprise_apply():
                 contracts.check_party(contract, org_id=None, is_staff=False)  # refuses: not this enterprise's
             quote = applications.quote(s, scheme_id=scheme_id, contract_id=contract_id)
             scheme = schemes.get(s, scheme_id)
+            product_names = line_names(s, [quote])
     except DomainError as exc:
         flash(error_text(exc), "error")
         return redirect(url_for("portal.enterprise_home"))
     return render_template("portal/enterprise_apply.html", title="申领服务券", quote=quote, scheme=scheme,
-                           contract=contract)
+                           contract=contract, product_names=product_names)
 
 
 @blp.post("/enterprise/apply")
@@ -111,11 +112,13 @@ def enterprise_voucher(voucher_id):
             claim_id = s.exec(select(VoucherClaim.claim_id).where(VoucherClaim.voucher_id == voucher_id)).first()
             claim = claims.get(s, claim_id) if claim_id else None
             claim_status = claims.effective_status(claim, today) if claim else None
+            breakdown = json.loads(voucher.breakdown_json)
+            product_names = line_names(s, [breakdown])
     except DomainError as exc:
         flash(error_text(exc), "error")
         return redirect(url_for("portal.enterprise_home"))
     return render_template("portal/enterprise_voucher.html", title=f"服务券 {voucher_id}", voucher=voucher,
-                           status=status, breakdown=json.loads(voucher.breakdown_json), files=files, claim=claim,
+                           status=status, breakdown=breakdown, product_names=product_names, files=files, claim=claim,
                            claim_status=claim_status, kinds=evidence.EVIDENCE_KINDS)
 
 

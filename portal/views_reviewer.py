@@ -14,7 +14,7 @@ from claims.api import publicity_policy
 from kernel import clock
 from kernel.errors import DomainError
 from portal import blp
-from portal.helpers import LIST_LIMIT, actor, attempt, write
+from portal.helpers import LIST_LIMIT, actor, attempt, line_names, write
 from portal.messages import error_text
 from portal.security import page
 from portal.views_provider import _org_names, _with_uow
@@ -59,8 +59,10 @@ def review_vouchers():
         rows = applications.list_page(s, actor=a, scheme_id=None, status="reserved", today=today, after=0,
                                       limit=LIST_LIMIT)
         names = _org_names(s, {v.enterprise_id for v in rows} | {v.provider_id for v in rows})
+        breakdowns = {v.id: json.loads(v.breakdown_json) for v in rows}
+        product_names = line_names(s, breakdowns.values())
     return render_template("portal/review_vouchers.html", title="服务券审核", vouchers=rows, names=names,
-                           breakdowns={v.id: json.loads(v.breakdown_json) for v in rows})
+                           breakdowns=breakdowns, product_names=product_names)
 
 
 @blp.post("/review/vouchers/<int:voucher_id>/<any(approve, reject):action>")

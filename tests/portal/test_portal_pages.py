@@ -246,3 +246,12 @@ def test_public_pages_open_without_login_in_chinese(client, path):
     assert r.status_code == 200
     body = r.get_data(as_text=True)
     assert 'lang="zh-CN"' in body and "云券" in body
+
+
+def test_the_demo_prints_a_portal_password_its_users_log_in_with(db, client):
+    from tests.test_cli import run
+    out = run(db.url.render_as_string(hide_password=False), "demo").stdout
+    line = next(x for x in out.splitlines() if x.startswith("portal:"))
+    password = line.split()[-1]
+    assert login(client, "enterprise", password).status_code == 302
+    assert "佛山市南海陶瓷制品有限公司" in client.get("/enterprise").get_data(as_text=True)
