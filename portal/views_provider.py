@@ -101,6 +101,49 @@ def provider_new_product():
                            item_kinds=rules.ITEM_KINDS.values())
 
 
+def form_from_product(view) -> dict:
+    """The editor's fields from a product version (the inverse of ``product_from_form``)."""
+    std = rules.standard_to_dict(view.standard) if not isinstance(view.standard, dict) else view.standard
+    form = {"name": view.name, "item_kind": view.item_kind, "unit": view.unit,
+            "unit_price": f"{from_fen(view.unit_price):.2f}", "scenario": view.scenario,
+            "modules": "\n".join(view.modules), "expected_effect": view.expected_effect,
+            "valid_from": view.valid_from.isoformat(), "valid_to": view.valid_to.isoformat(),
+            "standard_kind": std.get("kind"), "rate": std.get("rate") or "", "amount": std.get("amount") or "",
+            "cap": std.get("cap") or ""}
+    if std.get("kind") == "tiered":
+        form["bands"] = "\n".join(f"{b.get('upto') or ''},{b.get('rate')}" for b in std.get("bands", []))
+    return form
+
+
+@blp.route("/provider/products/<int:product_id>/edit", methods=["GET", "POST"])
+@page("provider")
+def provider_edit_product(product_id):
+    """Edit a draft in place; a reviewed product gets a new version that goes through review again."""
+    if request.method == "POST":
+        form = request.form
+        try:
+            data = load(ProductIn(), product_from_form(request.form))
+            with uow() as u:
+                view = products.change(u, actor=_catalog_actor(), product_id=product_id, changes=data)
+        except (DomainError, ma.ValidationError) as exc:
+            flash(error_text(exc), "error")
+        else:
+            flash(f"产品“{view.name}”已保存（第 {view.version} 版，草稿），提交后进入审核。", "ok")
+            return redirect(url_for("portal.provider_products"))
+    else:
+        try:
+            with reader() as s:
+                shown, _ = products.get(s, viewer=_catalog_actor(), product_id=product_id)
+        except DomainError as exc:
+            flash(error_text(exc), "error")
+            return redirect(url_for("portal.provider_products"))
+        if shown.provider_id != actor().org_id:
+            return render_template("portal/error.html", title="无权访问", message="这是其他服务商的产品。"), 403
+        form = form_from_product(shown)
+    return render_template("portal/provider_product_form.html", title="修改产品", form=form,
+                           item_kinds=rules.ITEM_KINDS.values(), editing=product_id)
+
+
 @blp.get("/provider/standard-preview")
 @page("provider")
 def provider_standard_preview():
@@ -214,3 +257,15 @@ def provider_import():
         return redirect(url_for("portal.provider_products"))
     return render_template("portal/provider_import.html", title="批量导入产品", report=report,
                            data=base64.b64encode(data).decode(), filename=filename)
+
+
+@blp.get("/provider/trainings")
+@page("provider")
+def provider_trainings():
+    """The provider's training programmes for talent vouchers (read only)."""
+    from talent import service as talent
+    a = actor()
+    with reader() as s:
+        rows = [talent.training_view(t) for t in talent.training_page(s, provider_id=require_org_of(a), after=0,
+                                                                       limit=LIST_LIMIT)]
+    return render_template("portal/provider_trainings.html", title="人才培训", trainings=rows)
