@@ -44,13 +44,14 @@ def enterprise_home():
         mine = contracts.list_page(s, actor=a, after=0, limit=LIST_LIMIT)
         lines = {c.id: contracts.lines_of(s, c.id) for c in mine}
         names = _org_names(s, {c.provider_id for c in mine})
+        product_names = line_names(s, [{"lines": [{"version_id": l.version_id} for ls in lines.values() for l in ls]}])
         vouchers = applications.list_page(s, actor=a, scheme_id=None, status=None, today=today, after=0,
                                           limit=LIST_LIMIT)
         voucher_rows = [(v, applications.effective_status(s, v, today)) for v in vouchers]
         open_schemes = [sc for sc in schemes.list_page(s, kind="cloud", year=None, after=0, limit=50)
                         if sc.apply_from <= today <= sc.apply_to]
     return render_template("portal/enterprise_home.html", title="我的服务券", contracts=mine, lines=lines,
-                           names=names, vouchers=voucher_rows, schemes=open_schemes)
+                           names=names, vouchers=voucher_rows, schemes=open_schemes, product_names=product_names)
 
 
 @blp.get("/enterprise/apply")

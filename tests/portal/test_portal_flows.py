@@ -119,3 +119,65 @@ def test_evidence_is_shown_inline_to_its_enterprise_and_reviewers_only(client, w
     reviewer = app.test_client()
     login(reviewer, portal_user(world, uow_factory, "reviewer", pilot.authority))
     assert reviewer.get(f"/evidence/{evidence_id}").status_code == 200
+
+
+def _issued_voucher_with_claim(pilot):
+    pilot.worked_products()
+    scheme = pilot.scheme(apply_to="2026-12-31")
+    pilot.enterprise("甲企业")
+    voucher = pilot.issued_voucher("甲企业", scheme["id"], [("cpe_gateway", 10, "1000.00")])
+    claim = pilot.claim("甲企业", voucher["id"], "10000.00")
+    assert claim.status_code == 201, claim.json
+    return scheme, voucher, claim.json
+
+
+def test_a_reviewer_returns_a_claim_the_enterprise_corrects_it_and_an_objection_sends_it_back(client, world,
+                                                                                               uow_factory, app):
+    pilot = Pilot(client, world)
+    scheme, voucher, claim = _issued_voucher_with_claim(pilot)
+    reviewer, enterprise = app.test_client(), app.test_client()
+    login(reviewer, portal_user(world, uow_factory, "reviewer", pilot.authority))
+    login(enterprise, portal_user(world, uow_factory, "enterprise", pilot.enterprises["甲企业"]))
+    token = csrf_of(reviewer, "/review/claims")
+    assert f"/review/claims/{claim['id']}" in reviewer.get("/review/claims").get_data(as_text=True)
+    r = reviewer.post(f"/review/claims/{claim['id']}/return", data={"csrf_token": token, "reason": "发票不清晰"},
+                      follow_redirects=True)
+    assert "已退回补正" in _flash(r.get_data(as_text=True))
+    page = enterprise.get("/enterprise/claims").get_data(as_text=True)
+    assert "退回补正" in page and "发票不清晰" in page
+    # the enterprise corrects it from the voucher's page: new evidence, the same claim
+    etoken = csrf_of(enterprise, f"/enterprise/vouchers/{voucher['id']}")
+    ids = pilot.evidence_set("甲企业")
+    r = enterprise.post(f"/enterprise/vouchers/{voucher['id']}/claim", follow_redirects=True, data={
+        "csrf_token": etoken, "invoice_amount": "10000.00", "paid_amount": "10000.00", "evidence_ids": ids})
+    assert f"兑付申请 {claim['id']} 已提交" in _flash(r.get_data(as_text=True))
+    r = reviewer.post(f"/review/claims/{claim['id']}/approve", data={"csrf_token": token}, follow_redirects=True)
+    assert "进入公示" in _flash(r.get_data(as_text=True))
+    assert "甲企业" in client.get("/publicity").get_data(as_text=True)
+    r = reviewer.post(f"/review/claims/{claim['id']}/object", data={"csrf_token": token, "reason": "群众举报"},
+                      follow_redirects=True)
+    assert "提出异议" in _flash(r.get_data(as_text=True))
+    assert pilot.ok("GET", f"/claims/{claim['id']}", pilot.reviewer)["status"] == "submitted"
+    assert "甲企业" not in client.get("/publicity").get_data(as_text=True)
+
+
+def test_one_person_holding_both_finance_roles_cannot_approve_their_own_batch(client, world, uow_factory, app):
+    pilot = Pilot(client, world)
+    app.config["PUBLICITY_DAYS_OVERRIDE"] = 0
+    scheme, voucher, claim = _issued_voucher_with_claim(pilot)
+    pilot.ok("POST", f"/claims/{claim['id']}/approve", pilot.reviewer)
+    both = app.test_client()
+    login(both, portal_user(world, uow_factory, ["finance_maker", "finance_checker"], pilot.authority))
+    token = csrf_of(both, "/finance")
+    r = both.post("/finance/batches", data={"csrf_token": token, "scheme_id": scheme["id"]}, follow_redirects=True)
+    assert "已生成" in _flash(r.get_data(as_text=True))
+    batch_id = pilot.ok("GET", "/payout-batches", pilot.finance()[1])["items"][0]["id"]
+    r = both.post(f"/finance/batches/{batch_id}/approve", data={"csrf_token": token}, follow_redirects=True)
+    assert "已审批" not in _flash(r.get_data(as_text=True)) and _flash(r.get_data(as_text=True))
+    assert pilot.ok("GET", f"/payout-batches/{batch_id}", pilot.finance()[1])["status"] == "draft"
+    checker = app.test_client()
+    login(checker, portal_user(world, uow_factory, "finance_checker", pilot.authority))
+    r = checker.post(f"/finance/batches/{batch_id}/approve", data={"csrf_token": csrf_of(checker, "/finance")},
+                     follow_redirects=True)
+    assert "已审批" in _flash(r.get_data(as_text=True))
+    assert "<svg" in checker.get("/finance").get_data(as_text=True)
