@@ -103,7 +103,7 @@ def test_the_whole_cycle_from_a_new_product_to_a_reconciled_payout(server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     today = clock.today()
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--lang=zh-CN"])
         ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN", accept_downloads=True)
         page = ctx.new_page()
         page.set_default_timeout(10_000)
