@@ -16,7 +16,8 @@ from yunquan import passwords
 
 ROLE_HOMES = (("provider", "portal.provider_products"), ("enterprise", "portal.enterprise_home"),
               ("reviewer", "portal.review_claims"), ("finance_maker", "portal.finance_home"),
-              ("finance_checker", "portal.finance_home"))
+              ("finance_checker", "portal.finance_home"), ("financier", "portal.loans_list"),
+              ("guarantor", "portal.loans_list"))
 
 
 def _home_of(p) -> str:

@@ -185,12 +185,35 @@ def enterprise_statement(claim_id):
         return redirect(url_for("portal.enterprise_claims"))
 
 
-@blp.get("/enterprise/financing")
-@page("enterprise")
-def enterprise_financing():
-    """Loans and trainees of the enterprise, read only."""
+LOAN_PARTIES = ("enterprise", "financier", "guarantor")
+
+
+@blp.get("/loans")
+@page(*LOAN_PARTIES)
+def loans_list():
+    """Loans the organisation is a party to (as borrower, financier or guarantor), read only."""
     from financing import loans
     a, today = actor(), clock.today()
     with reader() as s:
-        loan_rows = loans.list_page(s, actor=a, today=today, after=0, limit=LIST_LIMIT)
-    return render_template("portal/enterprise_financing.html", title="融资与人才", loans=loan_rows)
+        rows = loans.list_page(s, actor=a, today=today, after=0, limit=LIST_LIMIT)
+        names = _org_names(s, {st.loan.enterprise_id for st in rows} | {st.loan.financier_id for st in rows})
+    return render_template("portal/loans.html", title="融资", loans=rows, names=names)
+
+
+@blp.get("/loans/<int:loan_id>")
+@page(*LOAN_PARTIES)
+def loan_detail(loan_id):
+    """A loan's schedule as it stands after the repayments."""
+    from financing import loans
+    a, today = actor(), clock.today()
+    try:
+        with reader() as s:
+            loan = loans.get(s, loan_id)
+            loans.check_reader(loan, a)
+            st = loans.state(s, loan, today=today)
+            schedule = loans.schedule_view(st.schedule, today)
+            names = _org_names(s, {loan.enterprise_id, loan.financier_id, loan.guarantor_id})
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("portal.loans_list"))
+    return render_template("portal/loan.html", title=f"贷款 {loan_id}", st=st, schedule=schedule, names=names)

@@ -248,10 +248,21 @@ def test_public_pages_open_without_login_in_chinese(client, path):
     assert 'lang="zh-CN"' in body and "云券" in body
 
 
-def test_the_demo_prints_a_portal_password_its_users_log_in_with(db, client):
+def test_the_demo_prints_a_portal_password_its_users_log_in_with(db, client, app):
     from tests.test_cli import run
     out = run(db.url.render_as_string(hide_password=False), "demo").stdout
     line = next(x for x in out.splitlines() if x.startswith("portal:"))
     password = line.split()[-1]
     assert login(client, "enterprise", password).status_code == 302
     assert "佛山市南海陶瓷制品有限公司" in client.get("/enterprise").get_data(as_text=True)
+    # the demo's loan (POLICY.md §8 worked example), read by its parties
+    loans = client.get("/loans").get_data(as_text=True)
+    loan_id = re.search(r'href="/loans/(\d+)"', loans).group(1)
+    financier = app.test_client()
+    assert login(financier, "financier", password).headers["Location"].endswith("/loans")
+    page = financier.get(f"/loans/{loan_id}").get_data(as_text=True)
+    assert "还款计划" not in page and "剩余本金" in page and "广东集群发展银行" in page
+    stranger = app.test_client()
+    login(stranger, "furniture", password)
+    refused = stranger.get(f"/loans/{loan_id}", follow_redirects=True).get_data(as_text=True)
+    assert "剩余本金" not in refused and 'class="flash error"' in refused
