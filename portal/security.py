@@ -75,6 +75,18 @@ def check_csrf():
     return None
 
 
+@blp.after_request
+def security_headers(response):
+    """No framing by other sites (approve buttons cannot be clickjacked; evidence frames are ours),
+    no sniffing, no referrer to other sites, and pages that hold personal data are not cached."""
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "portal.static":
+        response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
 def start_session(user_id: int) -> None:
     """A fresh session for the user (a new CSRF token: nothing from before login carries over)."""
     session.clear()

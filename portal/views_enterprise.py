@@ -217,3 +217,21 @@ def loan_detail(loan_id):
         flash(error_text(exc), "error")
         return redirect(url_for("portal.loans_list"))
     return render_template("portal/loan.html", title=f"贷款 {loan_id}", st=st, schedule=schedule, names=names)
+
+
+@blp.get("/enterprise/talent")
+@page("enterprise")
+def enterprise_talent():
+    """The enterprise's trainees in each training programme: completion, qualification, what a
+    talent claim would pay for each (read only; ID numbers masked)."""
+    from talent import service as talent
+    a = actor()
+    with reader() as s:
+        trainings = talent.training_page(s, provider_id=None, after=0, limit=LIST_LIMIT)
+        trainees = [t for tr in trainings for t in talent.trainee_page(s, actor=a, training_id=tr.id, after=0,
+                                                                         limit=LIST_LIMIT)]
+        views = talent.trainee_views(s, trainees)
+        names = _org_names(s, {tr.provider_id for tr in trainings})
+    titles = {tr.id: tr.title for tr in trainings}
+    return render_template("portal/enterprise_talent.html", title="人才培训", trainees=views, titles=titles,
+                           trainings=[talent.training_view(tr) for tr in trainings], names=names)

@@ -73,6 +73,15 @@ def test_logging_out_ends_the_session(client, world, uow_factory):
     assert client.get("/enterprise").status_code == 302
 
 
+def test_the_session_cookie_is_http_only_and_same_site_and_pages_refuse_framing_by_others(client, world, uow_factory):
+    name = portal_user(world, uow_factory, "provider", world.org("provider"))
+    r = login(client, name)
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/provider/products")
+    assert page.headers["X-Frame-Options"] == "SAMEORIGIN" and page.headers["Cache-Control"] == "private, no-store"
+
+
 def test_login_never_redirects_to_another_site(client, world, uow_factory):
     name = portal_user(world, uow_factory, "provider", world.org("provider"))
     token = csrf_of(client)
@@ -255,6 +264,8 @@ def test_the_demo_prints_a_portal_password_its_users_log_in_with(db, client, app
     password = line.split()[-1]
     assert login(client, "enterprise", password).status_code == 302
     assert "佛山市南海陶瓷制品有限公司" in client.get("/enterprise").get_data(as_text=True)
+    talent = client.get("/enterprise/talent").get_data(as_text=True)
+    assert "合格" in talent and "**********" in talent  # the demo's trainees, ID numbers masked
     # the demo's loan (POLICY.md §8 worked example), read by its parties
     loans = client.get("/loans").get_data(as_text=True)
     loan_id = re.search(r'href="/loans/(\d+)"', loans).group(1)
