@@ -19,10 +19,14 @@ import secrets
 from pathlib import Path
 from typing import Callable
 
-from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
+
+from werkzeug.exceptions import HTTPException
 
 from adapters.access import ROLES, Principal, _mark
+from kernel.errors import DomainError
 from portal import blp
+from portal.messages import error_text
 
 SESSION_USER = "uid"
 SESSION_CSRF = "csrf"
@@ -129,7 +133,8 @@ def page(*allowed: str) -> Callable[[Callable], Callable]:
             if p is None:
                 if request.method == "GET":
                     return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
-                abort(401)
+                return render_template("portal/error.html", title="请先登录",
+                                       message="登录已失效，请重新登录后再操作。"), 401
             if allowed and not p.has(*allowed):
                 return render_template("portal/error.html", title="无权访问",
                                        message="您的账号没有访问此页面的权限。"), 403
@@ -143,3 +148,21 @@ def page(*allowed: str) -> Callable[[Callable], Callable]:
 @blp.app_context_processor
 def _globals():
     return {"me": session_principal() if request.blueprint == "portal" else None}
+
+
+HTTP_TITLES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "页面不存在", 405: "不支持的操作",
+               413: "文件太大", 429: "操作过于频繁"}
+
+
+@blp.errorhandler(DomainError)
+def domain_error_page(exc: DomainError):
+    """A domain error no view turned into a message: a page in Chinese, never the API's JSON."""
+    return render_template("portal/error.html", title=HTTP_TITLES.get(exc.status, "操作未能完成"),
+                           message=error_text(exc)), exc.status
+
+
+@blp.errorhandler(HTTPException)
+def http_error_page(exc: HTTPException):
+    code = exc.code or 500
+    return render_template("portal/error.html", title=HTTP_TITLES.get(code, "出错了"),
+                           message=HTTP_TITLES.get(code, "请求未能完成。")), code

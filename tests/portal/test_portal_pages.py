@@ -277,3 +277,20 @@ def test_the_demo_prints_a_portal_password_its_users_log_in_with(db, client, app
     login(stranger, "furniture", password)
     refused = stranger.get(f"/loans/{loan_id}", follow_redirects=True).get_data(as_text=True)
     assert "剩余本金" not in refused and 'class="flash error"' in refused
+
+
+def test_a_domain_error_in_a_page_is_a_chinese_page_not_the_apis_json(client, world, uow_factory):
+    login(client, portal_user(world, uow_factory, "reviewer", world.org("authority")))
+    r = client.get("/finance/batches/999")  # a reviewer: refused before anything is read
+    assert r.status_code == 403 and r.mimetype == "text/html"
+    name = portal_user(world, uow_factory, "finance_maker", world.org("authority"))
+    other = client.application.test_client()
+    login(other, name)
+    r = other.get("/finance/batches/999/bank-file.csv", follow_redirects=True)
+    assert r.mimetype == "text/html" and 'class="flash error"' in r.get_data(as_text=True)
+    # and any domain error a view lets through is a page too (the Blueprint's handler)
+    from kernel.errors import Forbidden
+    from portal.security import domain_error_page
+    with client.application.test_request_context("/enterprise"):
+        body, status = domain_error_page(Forbidden("this contract belongs to other organisations"))
+    assert status == 403 and "无权访问" in body and "this contract belongs to other organisations" in body
