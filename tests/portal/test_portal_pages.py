@@ -112,6 +112,23 @@ def test_too_many_failures_from_one_address_refuse_other_usernames(client, world
     assert login(client, name).status_code == 429
 
 
+def test_behind_a_trusted_proxy_failures_are_counted_per_client_address(db, tmp_path, world):
+    from tests.portal.support import csrf_of as token_of
+    from yunquan.app import create_app
+    app = create_app({"TESTING": True, "ENGINE": db, "DATABASE_URL": str(db.url), "TRUSTED_PROXIES": 1,
+                      "LOGIN_MAX_FAILURES_PER_ADDRESS": 2, "ID_KEY_FILE": str(tmp_path / "id.key")})
+    client = app.test_client()
+
+    def attempt(address, username):
+        return client.post("/login", headers={"X-Forwarded-For": address}, data={
+            "username": username, "password": "wrong password!", "csrf_token": token_of(client)}).status_code
+    assert [attempt("203.0.113.7", f"guess{i}") for i in range(3)] == [401, 401, 429]
+    assert attempt("198.51.100.9", "guess9") == 401  # another client is not locked out with it
+    with db.connect() as c:
+        addresses = {r[0] for r in c.execute(sa.select(LoginAttempt.address))}
+    assert addresses == {"203.0.113.7", "198.51.100.9"}
+
+
 def test_a_good_login_clears_the_usernames_failures(client, world, uow_factory, app):
     name = portal_user(world, uow_factory, "provider", world.org("provider"))
     for _ in range(4):
