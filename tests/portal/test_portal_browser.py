@@ -250,6 +250,11 @@ def test_the_whole_cycle_from_a_new_product_to_a_reconciled_payout(server):
         page.goto(f"{base}/finance")
         assert page.locator(".chart svg circle[data-part=in_transit]").count() >= 2
         shot("finance-home")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot("phone-finance-home")
+        page.set_viewport_size({"width": 1280, "height": 800})
 
         # --- the bank statement comes back and is reconciled
         statement = ("bank_txn_id,value_date,reference,payee_account,amount\n"
