@@ -40,6 +40,12 @@ def configure(app) -> None:
     app.config.setdefault("SESSION_COOKIE_NAME", "yunquan_session")
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", 8 * 3600)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    # the import's confirm step sends the checked file back as a base64 form field (the server keeps
+    # nothing between the dry run and the confirm): Flask's default form field limit (500 kB) would
+    # refuse a file above ~370 kB
+    from portal.views_provider import MAX_IMPORT_BYTES
+    app.config["MAX_FORM_MEMORY_SIZE"] = max(app.config.get("MAX_FORM_MEMORY_SIZE") or 0,
+                                             MAX_IMPORT_BYTES * 4 // 3 + 64 * 1024)
 
 
 def _secret_key(config) -> str:

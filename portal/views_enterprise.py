@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-import marshmallow as ma
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 
-from adapters.access import reader, snapshot
+from adapters.access import reader
 from claims import evidence
 from claims import service as claims
 from kernel import clock

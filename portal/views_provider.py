@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 
-from adapters.access import reader, require_org, uow
+from adapters.access import reader, uow
 from catalog import importer, products, rules
 from catalog.schemas import ProductIn
 from kernel import clock

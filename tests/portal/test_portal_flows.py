@@ -6,7 +6,7 @@ import base64
 import io
 import re
 
-from tests.catalog.test_import_export import GOOD_ROWS, HEADER, MIXED_ROWS, csv_bytes
+from tests.catalog.test_import_export import GOOD_ROWS, MIXED_ROWS, csv_bytes
 from tests.portal.support import csrf_of, login, portal_user
 from tests.support.pilot import PDF, Pilot
 
@@ -84,6 +84,11 @@ def test_the_import_shows_its_dry_run_report_and_saves_only_when_confirmed(clien
     assert "已导入 2 个产品" in _flash(done.get_data(as_text=True))
     items = pilot.ok("GET", f"/products?provider_id={pilot.provider.id}", pilot.provider_token)["items"]
     assert {i["status"] for i in items} == {"draft"} and len(items) == 2
+
+
+def test_the_confirm_step_takes_back_the_largest_file_the_dry_run_accepts(app):
+    from portal.views_provider import MAX_IMPORT_BYTES
+    assert app.config["MAX_FORM_MEMORY_SIZE"] >= len(base64.b64encode(b"x" * MAX_IMPORT_BYTES)) + 1024
 
 
 def test_an_enterprise_cannot_quote_or_apply_with_another_enterprises_contract(client, world, uow_factory):
