@@ -446,14 +446,15 @@ def balances_as_of(session, day: dt.date, *, prefix: str | None = None) -> dict[
     return {code: int(total) for code, total in session.execute(q)}
 
 
-def activity_dates(session, *, prefix: str, limit: int = 400) -> list[dt.date]:
-    """The distinct effective dates of journals touching accounts whose code starts with ``prefix``,
-    oldest first (the newest ``limit`` of them)."""
-    q = (sa.select(J.c.effective_date).distinct()
-         .select_from(J.join(P, P.c.journal_id == J.c.id).join(A, A.c.id == P.c.account_id))
+def daily_movements(session, *, prefix: str) -> list[tuple[dt.date, str, int]]:
+    """``(effective_date, account code, net amount)`` of every day journals moved accounts whose
+    code starts with ``prefix``, oldest first: one query, summed by the database; running totals
+    of it are the balances at the end of each such day."""
+    q = (sa.select(J.c.effective_date, A.c.code, sa.func.sum(P.c.amount))
+         .select_from(P.join(J, J.c.id == P.c.journal_id).join(A, A.c.id == P.c.account_id))
          .where(A.c.code.startswith(prefix, autoescape=True))
-         .order_by(J.c.effective_date.desc()).limit(limit))
-    return sorted(row[0] for row in session.execute(q))
+         .group_by(J.c.effective_date, A.c.code).order_by(J.c.effective_date, A.c.code))
+    return [(day, code, int(total)) for day, code, total in session.execute(q)]
 
 
 @dataclass(frozen=True)

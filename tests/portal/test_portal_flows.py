@@ -186,3 +186,24 @@ def test_one_person_holding_both_finance_roles_cannot_approve_their_own_batch(cl
                      follow_redirects=True)
     assert "已审批" in _flash(r.get_data(as_text=True))
     assert "<svg" in checker.get("/finance").get_data(as_text=True)
+
+
+def test_the_budget_history_is_the_balance_at_the_end_of_each_day_money_moved(client, world, uow_factory, app,
+                                                                             frozen_clock):
+    import datetime as dt
+
+    from schemes import budget
+    frozen_clock("2026-02-20T10:00:00+08:00")
+    pilot = Pilot(client, world)
+    scheme, voucher, claim = _issued_voucher_with_claim(pilot)
+    frozen_clock("2026-03-02T10:00:00+08:00")
+    pilot.ok("POST", f"/claims/{claim['id']}/approve", pilot.reviewer)
+    with uow_factory.reader() as s:
+        days = budget.history(s, scheme["id"])
+        now = budget.read(s, scheme["id"])
+    assert [d for d, _ in days] == [dt.date(2026, 2, 20), dt.date(2026, 3, 2)]
+    assert days[-1][1] == now
+    first = days[0][1]
+    assert first.total == 10_000_000_00 and first.reserved > 0 and first.payable == 0  # held, not yet approved
+    assert days[-1][1].payable > 0  # approved on the second day
+    assert sum((first.available, first.reserved, first.payable, first.in_transit, first.disbursed)) == first.total
