@@ -5,7 +5,9 @@
   database on every request, so a deactivated user or a changed role counts at once.
 - Every POST to the portal carries ``csrf_token`` (a hidden field; ``X-CSRF-Token`` for scripts),
   compared in constant time with the session's; a missing or wrong one is refused (400) before the
-  view runs. The login form carries one too (no login CSRF).
+  view runs. The login form carries one too; a login POST without one (API.md: a form of username
+  and password, as a script sends it) is taken only when it shows no other site as its Origin or
+  Referer, so another site's form cannot log a visitor in (login CSRF).
 - Every view is marked with ``page(*roles)`` (or ``adapters.access.public``): tests/test_access.py
   reads the mark. A visitor who is not logged in is sent to /login; a logged-in user without the
   role gets 403.
@@ -79,6 +81,8 @@ def check_csrf():
         return None
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     expected = session.get(SESSION_CSRF) or ""
+    if request.endpoint == "portal.login" and not sent and _same_origin_or_none():
+        return None  # API.md: /login takes a form of username and password (a script has no token)
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         return render_template("portal/error.html", title="请求已失效",
                                message="表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。"), 400
@@ -95,6 +99,16 @@ def security_headers(response):
     if request.endpoint != "portal.static":
         response.headers.setdefault("Cache-Control", "private, no-store")
     return response
+
+
+def _same_origin_or_none() -> bool:
+    """No Origin (nor Referer) sent, or this site's: a form on another site cannot log a visitor in
+    to an account of its choosing (browsers send Origin with every cross-site form POST)."""
+    from urllib.parse import urlsplit
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin:
+        return True
+    return urlsplit(origin).netloc == request.host
 
 
 def start_session(user_id: int) -> None:

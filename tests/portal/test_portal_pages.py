@@ -148,13 +148,26 @@ def test_a_good_login_clears_the_usernames_failures(client, world, uow_factory, 
 def test_a_form_post_without_the_csrf_token_is_refused(client, world, uow_factory):
     org = world.org("provider")
     name = portal_user(world, uow_factory, "provider", org)
-    assert client.post("/login", data={"username": name, "password": PASSWORD}).status_code == 400
+    # another site's form cannot log the visitor in (login CSRF)
+    assert client.post("/login", data={"username": name, "password": PASSWORD},
+                       headers={"Origin": "https://evil.example"}).status_code == 400
+    assert client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": "forged"}).status_code == 400
     login(client, name)
     r = client.post("/provider/products/new", data={"name": "未带令牌的产品"})
     assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
     r = client.post("/provider/products/new", data={"name": "伪造令牌的产品", "csrf_token": "forged"})
     assert r.status_code == 400
     assert "伪造令牌的产品" not in client.get("/provider/products").get_data(as_text=True)
+
+
+def test_a_script_logs_in_with_just_username_and_password_as_api_md_says(client, world, uow_factory):
+    name = portal_user(world, uow_factory, "enterprise", world.org("enterprise"))
+    r = client.post("/login", data={"username": name, "password": PASSWORD})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/enterprise")
+    assert client.get("/enterprise").status_code == 200
+    same_site = client.application.test_client()
+    r = same_site.post("/login", data={"username": name, "password": PASSWORD}, headers={"Origin": "http://localhost"})
+    assert r.status_code == 302
 
 
 def test_the_csrf_token_changes_at_login(client, world, uow_factory):
