@@ -159,3 +159,13 @@ def bind(session, *, evidence_ids: Iterable[int], org_id: int, claim_id: int) ->
         r.claim_id = claim_id
         session.add(r)
     return ids
+
+
+def unclaimed(session, *, org_id: int, limit: int = 200) -> list[Evidence]:
+    """The organisation's evidence files no claim uses yet (what a new claim may attach)."""
+    return list(session.exec(select(Evidence).where(Evidence.owner_org_id == org_id, Evidence.claim_id.is_(None))
+                             .order_by(Evidence.id).limit(limit)))
+
+
+def of_claim(session, claim_id: int) -> list[Evidence]:
+    return list(session.exec(select(Evidence).where(Evidence.claim_id == claim_id).order_by(Evidence.id)))

@@ -446,6 +446,17 @@ def balances_as_of(session, day: dt.date, *, prefix: str | None = None) -> dict[
     return {code: int(total) for code, total in session.execute(q)}
 
 
+def daily_movements(session, *, prefix: str) -> list[tuple[dt.date, str, int]]:
+    """``(effective_date, account code, net amount)`` of every day journals moved accounts whose
+    code starts with ``prefix``, oldest first: one query, summed by the database; running totals
+    of it are the balances at the end of each such day."""
+    q = (sa.select(J.c.effective_date, A.c.code, sa.func.sum(P.c.amount))
+         .select_from(P.join(J, J.c.id == P.c.journal_id).join(A, A.c.id == P.c.account_id))
+         .where(A.c.code.startswith(prefix, autoescape=True))
+         .group_by(J.c.effective_date, A.c.code).order_by(J.c.effective_date, A.c.code))
+    return [(day, code, int(total)) for day, code, total in session.execute(q)]
+
+
 @dataclass(frozen=True)
 class ClosedPeriod:
     month: str

@@ -79,6 +79,20 @@ def read(session, scheme_id: int) -> Budget:
     return Budget(-b[codes[0]], *(b[account(scheme_id, p)] for p in PARTS))
 
 
+def history(session, scheme_id: int, *, points: int = 60) -> list[tuple[dt.date, Budget]]:
+    """The budget at the end of each day its money moved (the latest ``points`` such days): what a
+    chart of available / reserved / payable / in transit / disbursed over time draws."""
+    running: dict[str, int] = {}
+    days: list[tuple[dt.date, Budget]] = []
+    moves = ledger.daily_movements(session, prefix=account(scheme_id, ""))
+    for i, (day, code, amount) in enumerate(moves):
+        running[code] = running.get(code, 0) + amount
+        if i + 1 == len(moves) or moves[i + 1][0] != day:
+            days.append((day, Budget(-running.get(account(scheme_id, "funding"), 0),
+                                     *(running.get(account(scheme_id, p), 0) for p in PARTS))))
+    return days[-points:]
+
+
 def held(session, reservation_id: int | None) -> int | None:
     """What a reservation holds now; None if there is none or it is closed."""
     res = ledger.reservation(session, reservation_id) if reservation_id else None

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 .venv/bin/yunquan demo
 HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}
 echo
+echo "Portal: http://$HOST:$PORT/ (log in as a demo user above with the password printed above)."
 echo "Open http://$HOST:$PORT/api/docs (OpenAPI: http://$HOST:$PORT/api/openapi.json)."
 echo "Try: curl -H 'Authorization: Bearer <auditor token above>' http://$HOST:$PORT/api/v1/ledger/verify"
 exec .venv/bin/yunquan serve --host "$HOST" --port "$PORT"

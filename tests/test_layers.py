@@ -28,6 +28,10 @@ ALLOWED: dict[str, set[str]] = {
     "talent": LOW | {"ledger", "parties", "catalog", "schemes", "claims", "clusters"},
     "reports": LOW | {"ledger", "parties", "catalog", "schemes", "claims", "clusters", "vouchers", "financing",
                       "talent", "payouts"},
+    # the web portal sits at the top beside the shell: it reads every package and the shell's users
+    # and passwords; only ``yunquan.app`` imports it (to register its Blueprint)
+    "portal": LOW | {"ledger", "parties", "catalog", "schemes", "claims", "clusters", "vouchers", "financing",
+                     "talent", "payouts", "reports", "yunquan"},
 }
 OURS = set(ALLOWED) | {"yunquan"}
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from adapters.tables import fetch
+from adapters.tables import fetch, party_page
 from catalog import products
 from catalog.rules import check_quantity
 from clusters.service import in_alliance
@@ -81,3 +81,10 @@ def quantity_text(quantity: Decimal) -> str:
 
 def quantity_of(line: ContractLine) -> Decimal:
     return Decimal(line.quantity)
+
+
+def list_page(session, *, actor, after: int, limit: int, enterprise_id: int | None = None,
+              provider_id: int | None = None) -> list[Contract]:
+    """Contracts after id ``after``: an organisation sees those it is a party to, staff all."""
+    return party_page(session, Contract, actor=actor, after=after, limit=limit, enterprise_id=enterprise_id,
+                      provider_id=provider_id)

@@ -92,6 +92,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blp in _blueprints():
         api.register_blueprint(blp, url_prefix="/api/v1")
 
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
+
+    from portal import register as register_portal  # the web portal: /, /login and its pages
+    register_portal(app)
+
     @app.get("/healthz")
     @public
     def healthz():

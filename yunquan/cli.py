@@ -35,20 +35,40 @@ def init_db():
 @click.option("--username", required=True)
 @click.option("--role", "role_list", multiple=True, required=True, help="repeat for several roles")
 @click.option("--org", "org_id", type=int, default=None, help="organisation id (not for admin)")
+@click.option("--password", default=None, help="portal password (at least 10 characters); prefer set-password's prompt")
 @with_appcontext
-def create_user(username, role_list, org_id):
+def create_user(username, role_list, org_id, password):
     """Create a user; the API token is printed on the last line."""
     from kernel.errors import DomainError
     from yunquan import users
     roles = [r for item in role_list for r in item.split(",") if r]
     try:
         with _ext().uow_factory() as uow:
-            user, token = users.create_user(uow, username=username, roles=roles, org_id=org_id)
+            user, token = users.create_user(uow, username=username, roles=roles, org_id=org_id, password=password)
     except DomainError as exc:
         click.echo(f"error {exc.code}: {exc.message}", err=True)
         sys.exit(2)
     click.echo(f"user {user.id} {user.username} roles={user.roles}")
     click.echo(token)
+
+
+@main.command("set-password")
+@click.option("--username", required=True)
+@click.password_option(help="at least 10 characters (prompted twice when not given)")
+@with_appcontext
+def set_password(username, password):
+    """Set a user's password for the web portal (/login)."""
+    from kernel.errors import DomainError
+    from yunquan import passwords, users
+    try:
+        with _ext().uow_factory.reader() as s:
+            user_id = users.get_user(s, username=username).id
+        with _ext().uow_factory() as uow:
+            passwords.set_password(uow, user_id=user_id, password=password)
+    except DomainError as exc:
+        click.echo(f"error {exc.code}: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"password set for {username}")
 
 
 @main.command("revoke-token")
@@ -307,6 +327,11 @@ def daily(scheme_id):
         purged = purge_expired(uow.session, ttl_hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
         uow.commit()
     click.echo(f"purged {purged} expired Idempotency-Key answer(s)")
+    from yunquan.passwords import purge_attempts
+    with factory() as uow:
+        old = purge_attempts(uow.session)
+        uow.commit()
+    click.echo(f"purged {old} old login attempt(s)")
 
 
 def _all_schemes(factory) -> list[int]:

@@ -27,5 +27,11 @@ def from_environment() -> dict:
         "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("YUNQUAN_IDEMPOTENCY_TTL_HOURS", "24")),
         "IDEMPOTENCY_MAX_RESPONSE_BYTES": int(os.environ.get("YUNQUAN_IDEMPOTENCY_MAX_RESPONSE_BYTES",
                                                              str(1024 * 1024))),
+        # the portal's session cookie only over HTTPS (set it behind TLS); the signing key is
+        # YUNQUAN_SECRET_KEY (portal/security.py)
+        "SESSION_COOKIE_SECURE": os.environ.get("YUNQUAN_SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        # how many reverse proxies in front set X-Forwarded-For/-Proto: the portal counts failed logins
+        # per client address, which behind a proxy is only known from that header (0: no proxy)
+        "TRUSTED_PROXIES": int(os.environ.get("YUNQUAN_TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("YUNQUAN_MAX_REQUEST_BYTES", str(32 * 1024 * 1024))),
     }

@@ -1,10 +1,12 @@
 """``yunquan demo``: sample organisations and users (and, from the domains, their demo data).
 
 Safe to run again: existing demo users get a fresh token each time, since tokens are stored
-only as hashes and cannot be shown twice."""
+only as hashes and cannot be shown twice. Every demo user gets the portal password
+``YUNQUAN_DEMO_PASSWORD`` (default ``yunquan-demo``, printed): demo data only, never production."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 
 import click
@@ -20,7 +22,7 @@ from parties.models import Organisation
 from parties.rules import uscc_check_digit
 from talent.demo_data import load_demo_talent
 from vouchers.demo_data import load_demo_vouchers
-from yunquan import users
+from yunquan import passwords, users
 from yunquan.models import ApiToken, User
 
 
@@ -41,6 +43,10 @@ DEMO_ORGS = [
     ("bank", "financier", "广东集群发展银行", "广州", None, dt.date(2001, 1, 1), None),
     ("maker", "guarantor", "广东精工装备制造有限公司", "佛山", None, dt.date(2008, 8, 8), None),
 ]
+
+def demo_password() -> str:
+    return os.environ.get("YUNQUAN_DEMO_PASSWORD") or "yunquan-demo"
+
 
 DEMO_USERS = [
     # username, roles, org key
@@ -90,8 +96,10 @@ def load(uow_factory) -> tuple[dict[str, int], dict[str, str], list[str]]:
                 token = "yq_" + secrets.token_urlsafe(32)
                 uow.session.add(ApiToken(user_id=existing.id, token_hash=users.hash_token(token)))
                 uow.commit()
-            tokens[username] = token
-            user_ids[username] = existing.id
+        with uow_factory() as uow:
+            passwords.set_password(uow, user_id=existing.id, password=demo_password())
+        tokens[username] = token
+        user_ids[username] = existing.id
     lines: list[str] = []
     for loader in DEMO_LOADERS:
         lines.extend(loader(uow_factory, org_ids, user_ids))
@@ -109,3 +117,4 @@ def demo():
     click.echo("demo users and their API tokens (Authorization: Bearer <token>):")
     for username, token in tokens.items():
         click.echo(f"  {username:<16} {token}")
+    click.echo(f"portal: log in at /login as any demo user above with the password {demo_password()}")

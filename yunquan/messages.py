@@ -33,7 +33,7 @@ from adapters.i18n import CODE_CONTEXT
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGES = ("kernel", "adapters", "ledger", "parties", "catalog", "schemes", "claims", "clusters", "payouts",
-            "vouchers", "financing", "talent", "reports", "yunquan")
+            "vouchers", "financing", "talent", "reports", "portal", "yunquan")
 TRANSLATIONS = pathlib.Path(__file__).resolve().parent / "translations"
 LOCALES = ("zh",)  # Simplified Chinese: Babel finds it for zh, zh-CN and zh-Hans (zh_Hans_CN)
 DOMAIN = "messages"

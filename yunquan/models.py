@@ -18,6 +18,8 @@ class User(SQLModel, table=True):
     roles: str = Field(max_length=200)  # comma-separated, sorted
     active: bool = Field(default=True)
     created_at: dt.datetime = stamp_field()
+    # the portal's password as an argon2id hash (``yunquan.passwords``); None: no portal login
+    password_hash: Optional[str] = Field(default=None, max_length=200)
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -51,3 +53,16 @@ class IdempotentRequest(SQLModel, table=True):
     content_type: Optional[str] = Field(default=None, max_length=100)
     created_at: dt.datetime = Field(default_factory=clock.now,
                                     sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False, index=True))
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One portal login attempt: counted per username and per address over a window to refuse
+    guessing (``yunquan.passwords.check_rate``). In the database so every gunicorn worker sees
+    every attempt; rows older than a day are purged by ``yunquan daily``."""
+    __tablename__ = "login_attempt"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, index=True)
+    address: str = Field(max_length=64, index=True)
+    ok: bool = Field(default=False)
+    at: dt.datetime = Field(default_factory=clock.now,
+                            sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False, index=True))

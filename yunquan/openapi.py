@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from flask import Flask
 
-OPEN_BY_FRAMEWORK = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+OPEN_BY_FRAMEWORK = {"static", "portal.static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 ERRORS = {  # status: (component name, when)

@@ -25,8 +25,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(uow, *, username: str, roles: list[str], org_id: int | None) -> tuple[User, str]:
-    """Create a user and a first API token; returns the token in clear, the only time it exists."""
+def create_user(uow, *, username: str, roles: list[str], org_id: int | None,
+                password: str | None = None) -> tuple[User, str]:
+    """Create a user and a first API token; returns the token in clear, the only time it exists.
+    ``password`` (optional) lets the user log in to the portal; only its argon2 hash is kept."""
+    from yunquan import passwords
+    password_hash = None if password is None else passwords.hash_password(password)
     username = (username or "").strip()
     if not username or len(username) > 80:
         raise ValidationError("username is required (at most 80 characters)", field="username")
@@ -51,7 +55,7 @@ def create_user(uow, *, username: str, roles: list[str], org_id: int | None) -> 
                                   details={"role": role})
     if s.exec(select(User.id).where(User.username == username)).first() is not None:
         raise Conflict(f"username {username} is taken", code="DUPLICATE_USERNAME")
-    user = User(username=username, roles=",".join(sorted(set(roles))), org_id=org_id)
+    user = User(username=username, roles=",".join(sorted(set(roles))), org_id=org_id, password_hash=password_hash)
     s.add(user)
     s.flush()
     token = _new_token(s, user.id)
@@ -112,3 +116,18 @@ def names(session, user_ids) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.exec(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def principal_for_user(session, user_id: int) -> Principal | None:
+    """The principal of an active user by id (the portal's session), or None."""
+    row = session.exec(
+        select(User, Organisation)
+        .join(Organisation, Organisation.id == User.org_id, isouter=True)
+        .where(User.id == user_id, User.active.is_(True))
+    ).first()
+    if row is None:
+        return None
+    user, org = row
+    return Principal(user_id=user.id, username=user.username, roles=user.role_set, org_id=user.org_id,
+                     org_kind=org.kind if org else None, org_city=org.city if org else None,
+                     extra={"org_name": org.name if org else None})

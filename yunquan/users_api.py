@@ -18,6 +18,8 @@ class UserIn(ma.Schema):
     role = ma.fields.String(validate=ma.validate.OneOf(ROLES))
     roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ROLES)))
     org_id = Id(load_default=None)
+    password = ma.fields.String(load_default=None, load_only=True,
+                                metadata={"description": "for the web portal's /login; at least 10 characters"})
 
 
 class UserOut(ma.Schema):
@@ -42,7 +44,8 @@ class Users(MethodView):
         if not wanted:
             raise ValidationError("role or roles is required", field="role")
         with uow() as u:
-            user, token = users.create_user(u, username=data["username"], roles=wanted, org_id=data["org_id"])
+            user, token = users.create_user(u, username=data["username"], roles=wanted, org_id=data["org_id"],
+                                             password=data["password"])
         keep_secret("token")  # shown once: a replay answers the user with "token": null
         return {"id": user.id, "username": user.username, "roles": sorted(user.role_set), "org_id": user.org_id,
                 "token": token}
