@@ -100,7 +100,7 @@ def test_an_enterprise_cannot_quote_or_apply_with_another_enterprises_contract(c
     contract = pilot.contract("甲企业", [("cpe_gateway", 10, "1000.00")], signed_on="2026-02-20")
     login(client, portal_user(world, uow_factory, "enterprise", other))
     r = client.get(f"/enterprise/apply?scheme_id={scheme['id']}&contract_id={contract['id']}", follow_redirects=True)
-    assert "this contract belongs to other organisations" in _flash(r.get_data(as_text=True))
+    assert "该合同属于其他组织" in _flash(r.get_data(as_text=True))
     token = csrf_of(client, "/enterprise")
     r = client.post("/enterprise/apply", data={"csrf_token": token, "scheme_id": scheme["id"],
                                                "contract_id": contract["id"]}, follow_redirects=True)

@@ -331,4 +331,4 @@ def test_a_domain_error_in_a_page_is_a_chinese_page_not_the_apis_json(client, wo
     from portal.security import domain_error_page
     with client.application.test_request_context("/enterprise"):
         body, status = domain_error_page(Forbidden("this contract belongs to other organisations"))
-    assert status == 403 and "无权访问" in body and "this contract belongs to other organisations" in body
+    assert status == 403 and "无权访问" in body and "该合同属于其他组织" in body
