@@ -23,6 +23,7 @@ from typing import Callable
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
 
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from adapters.access import ROLES, Principal, _mark
@@ -34,9 +35,19 @@ SESSION_USER = "uid"
 SESSION_CSRF = "csrf"
 
 
+class _KeyOnFirstUse(SecureCookieSessionInterface):
+    """Signs sessions with the key of ``_secret_key``, read (or written) when a session is first
+    opened, so a command that serves no page (``yunquan report``) writes no key file."""
+
+    def get_signing_serializer(self, app):
+        if not app.secret_key:
+            app.secret_key = _secret_key(app.config)
+        return super().get_signing_serializer(app)
+
+
 def configure(app) -> None:
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(app.config)
+        app.session_interface = _KeyOnFirstUse()
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.config.setdefault("SESSION_COOKIE_NAME", "yunquan_session")
