@@ -46,6 +46,16 @@ class ContractIn(ma.Schema):
     enterprise_id = Id(required=True)
     signed_on = ma.fields.Date(required=True)
     lines = ma.fields.List(ma.fields.Nested(ContractLineIn), required=True, validate=ma.validate.Length(min=1))
+    separate = ma.fields.Boolean(load_default=False, metadata={
+        "description": "true: this is a separate contract even though one with the same parties, signing date "
+                       "and lines is recorded already (otherwise DUPLICATE_CONTRACT)", "example": False})
+
+
+class ContractListArgs(PageArgs):
+    enterprise_id = Id(load_default=None)
+    provider_id = Id(load_default=None)
+    signed_from = ma.fields.Date(load_default=None, metadata={"description": "signed on or after"})
+    signed_to = ma.fields.Date(load_default=None, metadata={"description": "signed on or before"})
 
 
 class ContractLineOut(ma.Schema):
@@ -64,6 +74,9 @@ class ContractOut(ma.Schema):
     signed_on = ma.fields.Date()
     amount = Money()
     lines = ma.fields.List(ma.fields.Nested(ContractLineOut))
+
+
+ContractPage = page_schema(ContractOut, "ContractPage")
 
 
 class VoucherIn(ma.Schema):

@@ -150,7 +150,7 @@ class Pilot:
     def bank_file(self, batch_id: int) -> str:
         r = self.call("GET", f"/payout-batches/{batch_id}/bank-file", self.finance()[0])
         assert r.status_code == 200, r.data[:500]
-        return r.data.decode("utf-8")
+        return r.data.decode("utf-8-sig")
 
     def import_statement(self, text: str | bytes, filename: str = "statement.csv", token: str | None = None):
         data = text.encode("utf-8") if isinstance(text, str) else text
