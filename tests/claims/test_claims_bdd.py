@@ -217,13 +217,14 @@ def batch_is(pilot, ctx, status, total):
 @then(parsers.parse('银行文件有 {count:d} 行，收款人 "{payee}"、金额 "{amount}" 元'))
 def bank_file_is(pilot, ctx, count, payee, amount):
     text = pilot.bank_file(ctx["batch"]["id"])
-    assert text.splitlines()[0] == "reference,payee_name,payee_account,amount"
+    assert text.splitlines()[0] == "reference,payee_name,payee_account,payee_bank,amount,purpose"
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == count
     org = pilot.enterprises[payee]
     line = ctx["batch"]["lines"][0]
     assert rows[0] == {"reference": line["reference"], "payee_name": payee, "payee_account": org.bank_account,
-                       "amount": amount}
+                       "payee_bank": org.bank_name, "amount": amount,
+                       "purpose": f"2026年上云上平台服务券 兑付申请{line['claim_id']}号"}
 
 
 @then(parsers.parse('对账结果为 匹配 {matched:d}、金额不符 {mismatch:d}、未知参考号 {unknown:d}、缺失 {missing:d}、'
