@@ -103,7 +103,7 @@ def run(engine, tmp_path) -> Counter:
                     contract, _ = contracts.record(u, actor_id=p_user, provider_id=provider.id, enterprise_id=org.id,
                                                    signed_on=dt.date(2026, 2, 1),
                                                    lines=[{"product_id": pid, "quantity": Decimal(10),
-                                                           "unit_price": 100_000}])
+                                                           "unit_price": 100_000}], separate=True)
                 with uowf() as u:
                     self.vouchers.append(applications.apply(u, actor=Actor(uid, org.id), scheme_id=self.scheme,
                                                             contract_id=contract.id).id)
