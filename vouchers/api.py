@@ -26,6 +26,7 @@ from vouchers.schemas import (
     ContractOut,
     ContractPage,
     DryRunIn,
+    DryRunOut,
     VoucherIn,
     VoucherListArgs,
     VoucherOut,
@@ -39,6 +40,7 @@ blp = Blueprint("vouchers", __name__, description="Contracts, cloud vouchers (ä¸
 class SchemeDryRun(MethodView):
     @roles("enterprise", *sorted(STAFF_ROLES))
     @blp.arguments(DryRunIn)
+    @blp.response(200, DryRunOut)
     def post(self, data, scheme_id):
         """What the contract would get under this scheme now (face value, breakdown, whether it would be
         reserved or waitlisted); reserves nothing. An enterprise previews its own contracts only."""

@@ -63,8 +63,13 @@ def test_an_enterprise_previews_its_own_contract_but_not_anothers(pilot, signed)
     s = pilot.scheme()
     q = pilot.ok("POST", f"/schemes/{s['id']}/dry-run", pilot.enterprise_tokens["南海陶瓷"],
                  json={"contract_id": a["id"]})
-    assert q["face_value"] == "55000.00" and q["eligible"] is True
+    assert q["face_value"] == "55000.00" and q["eligible"] is True and q["would_be"] == "reserved"
+    assert q["breakdown"]["face_value"] == "55000.00" and q["breakdown"]["binding"] == q["binding"]
     assert pilot.budget(s["id"])["reserved"] == "0.00"  # a preview reserves nothing
+    small = pilot.scheme(budget="50000.00", name="小预算")
+    q = pilot.ok("POST", f"/schemes/{small['id']}/dry-run", pilot.enterprise_tokens["南海陶瓷"],
+                 json={"contract_id": a["id"]})
+    assert (q["would_be"], q["waitlist_reason"]) == ("waitlisted", "budget")
     r = pilot.call("POST", f"/schemes/{s['id']}/dry-run", pilot.enterprise_tokens["南海陶瓷"],
                    json={"contract_id": c["id"]})
     assert (r.status_code, r.json["code"]) == (403, "FORBIDDEN")
