@@ -244,7 +244,7 @@ def bank_file_xlsx(session_factory, batch_id: int, *, chunk: int = 5000) -> Iter
     ws.append(list(BANK_FILE_HEADER))
     for rows in _bank_rows(session_factory, batch_id, chunk):
         for ref, name, account, bank, amount, purpose in rows:
-            money = WriteOnlyCell(ws, value=Decimal(amount) / 100)
+            money = WriteOnlyCell(ws, value=Decimal(amount).scaleb(-2))
             money.number_format = "0.00"
             ws.append([ref, spreadsheet_safe(name), spreadsheet_safe(account), spreadsheet_safe(bank), money,
                        spreadsheet_safe(purpose)])

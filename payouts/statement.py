@@ -26,7 +26,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, BinaryIO, Iterator
 
 from kernel.money import parse_money, to_fen
