@@ -54,9 +54,6 @@ from schemes.models import Scheme
 
 C, L, O, SC = Claim.__table__, PayoutLine.__table__, Organisation.__table__, Scheme.__table__
 BANK_FILE_HEADER = ("reference", "payee_name", "payee_account", "payee_bank", "amount", "purpose")
-# Chinese names of the columns, in the same order: the XLSX's second header row for the people who
-# key it into the bank's system (the first row keeps the machine names API.md fixes)
-BANK_FILE_HEADER_ZH = ("参考号", "收款人名称", "收款账号", "收款开户行", "金额", "摘要")
 # Settled lines: the bank has answered for them, one way or the other
 SETTLED_LINE_STATUSES = ("paid", "returned")
 SKIP_NO_BANK_ACCOUNT = "PAYEE_BANK_ACCOUNT_MISSING"

@@ -92,6 +92,12 @@ def test_english_headers_in_utf8_with_a_bom_are_still_accepted_under_the_old_fie
     assert counts(send(pilot, text.encode("utf-8"), "s.csv", field="statement")) == (1, 0, 0, 2, 0)
 
 
+def test_an_import_without_a_file_is_refused_naming_the_field(pilot, scheme, payable, sent):
+    r = pilot.call("POST", "/reconciliations", pilot.finance()[0], data={"other": (io.BytesIO(b"x"), "x.csv")},
+                   content_type="multipart/form-data")
+    assert (r.status_code, r.json["code"], r.json["details"]["field"]) == (422, "VALIDATION_ERROR", "file")
+
+
 @pytest.mark.parametrize("data, filename", [
     (",".join(ZH_HEADER).encode("gbk") + b"\r\n", "empty.csv"),
     (b"\xef\xbb\xbfbank_txn_id,value_date,reference,payee_account,amount\r\n\r\n", "empty.csv"),
