@@ -118,6 +118,8 @@ def test_demo_reset_starts_from_an_empty_database_and_refuses_a_database_that_is
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM app_user WHERE username = 'root'")).scalar_one() == 0
     assert "ok: ledger intact" in run(tmp_path, url, "ledger", "verify").stdout
+    none = run(tmp_path, url, "demo-statement", "1", check=False)  # no batch approved yet
+    assert none.returncode != 0 and "no payment sent to the bank" in none.stderr
 
 
 def test_the_demo_script_says_the_port_is_taken_and_leaves_the_database_alone(tmp_path):
