@@ -20,8 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 YUNQUAN = shutil.which("yunquan", path=str(Path(sys.executable).parent)) or "yunquan"
 
 
+def environment(cwd: Path, db_url: str) -> dict[str, str]:
+    """As in a fresh clone: the demo's files under the folder's own var/."""
+    env = {k: v for k, v in os.environ.items() if k != "YUNQUAN_DEMO_TOKENS"}
+    return env | {"YUNQUAN_DATABASE_URL": db_url, "YUNQUAN_EVIDENCE_DIR": str(cwd / "var" / "evidence")}
+
+
 def run(cwd: Path, db_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = os.environ | {"YUNQUAN_DATABASE_URL": db_url, "YUNQUAN_EVIDENCE_DIR": str(cwd / "var" / "evidence")}
+    env = environment(cwd, db_url)
     out = subprocess.run([YUNQUAN, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=180)
     if check:
         assert out.returncode == 0, out.stderr
@@ -49,7 +55,7 @@ def demo_server(tmp_path):
     run(tmp_path, url, "init-db")
     demo = run(tmp_path, url, "demo").stdout
     port = free_port()
-    env = os.environ | {"YUNQUAN_DATABASE_URL": url, "YUNQUAN_EVIDENCE_DIR": str(tmp_path / "var" / "evidence")}
+    env = environment(tmp_path, url)
     proc = subprocess.Popen([YUNQUAN, "serve", "--port", str(port), "--workers", "1"], env=env, cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -76,7 +82,7 @@ def test_the_readme_examples_run_as_printed_through_a_whole_payout_cycle(demo_se
     outputs = []
     for block in blocks:
         script = block.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
-        env = os.environ | {"YUNQUAN_DATABASE_URL": url}
+        env = environment(folder, url)
         done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=folder, env=env, capture_output=True,
                               text=True, timeout=120)
         assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:])
