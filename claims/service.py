@@ -353,6 +353,15 @@ def change_payee(uow, *, claim_ids: list[int], payee_org_id: int) -> list[int]:
 
 # --- payout states (used by payouts) ------------------------------------------------------------
 
+def in_publicity(session, *, scheme_id: int, today: dt.date, limit: int = 100) -> list[dict]:
+    """The scheme's claims still in publicity today, the soonest payable first: why a payout batch
+    finds nothing to pay yet, and from which day it will."""
+    q = (sa.select(C.c.id, C.c.publicity_ends_on, C.c.payable_from)
+         .where(C.c.scheme_id == scheme_id, C.c.status == "publicity", C.c.payable_from > today)
+         .order_by(C.c.payable_from, C.c.id).limit(limit))
+    return [dict(r._mapping) for r in session.execute(q)]
+
+
 def payable_in(scheme_id: int):
     """SQL: the scheme's claims that a payout batch may take now."""
     return sa.and_(C.c.scheme_id == scheme_id, C.c.status == "payable")
@@ -373,11 +382,23 @@ def release_from_batch(uow, claim_ids_query) -> None:
                         .values(status="payable"))
 
 
+def _by_kind(session, claim_ids: list[int]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i in range(0, len(claim_ids), 5000):
+        for cid, kind in session.execute(sa.select(C.c.id, C.c.kind).where(one_of(session, C.c.id,
+                                                                                   claim_ids[i:i + 5000]))):
+            out.setdefault(kind, []).append(cid)
+    return out
+
+
 def mark_paid(uow, paid: list[dict]) -> None:
-    """The bank paid these claims: ``[{"c_id": claim id, "c_on": value date}]``."""
+    """The bank paid these claims: ``[{"c_id": claim id, "c_on": value date}]``; each kind hears of
+    its own (a voucher reads ``settled`` once its money reached the enterprise)."""
     if paid:
         uow.session.execute(sa.update(C).where(C.c.id == sa.bindparam("c_id"))
                             .values(status="paid", paid_on=sa.bindparam("c_on")), paid)
+        for kind, ids in _by_kind(uow.session, [p["c_id"] for p in paid]).items():
+            kinds.get(kind).on_paid(uow, ids, on=clock.today())
 
 
 def mark_returned(uow, returned: list[dict]) -> None:
@@ -385,6 +406,8 @@ def mark_returned(uow, returned: list[dict]) -> None:
     if returned:
         uow.session.execute(sa.update(C).where(C.c.id == sa.bindparam("c_id")).values(status="payable", paid_on=None),
                             returned)
+        for kind, ids in _by_kind(uow.session, [r["c_id"] for r in returned]).items():
+            kinds.get(kind).on_payment_returned(uow, ids, on=clock.today())
 
 
 __all__ = ["PublicityPolicy", "open_claim", "resubmit", "approve", "return_for_rework", "object_to", "get",

@@ -6,11 +6,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from adapters.access import current_principal, reader, roles, transact
-from adapters.docs import CSV, file_response
+from adapters.docs import CSV, XLSX, file_response
 from adapters.paging import decode_cursor, page
+from kernel.errors import ValidationError
 from payouts import batches as payouts
 from payouts import reconciliation
-from payouts.schemas import BatchIn, BatchListArgs, BatchOut, BatchPage, ReconOut, StatementFile
+from payouts.schemas import BankFileArgs, BatchIn, BatchListArgs, BatchOut, BatchPage, ReconOut, StatementFile
 
 blp = Blueprint("payouts", __name__, description="Payout batches (maker-checker), bank files, reconciliation")
 
@@ -21,8 +22,9 @@ READERS = FINANCE + ("auditor", "admin")
 def _batch_view(batch_id: int) -> dict:
     with reader() as s:
         batch = payouts.get(s, batch_id)
-        return {**{k: getattr(batch, k) for k in ("id", "scheme_id", "status", "total", "line_count", "created_by",
+        return {**{k: getattr(batch, k) for k in ("id", "scheme_id", "total", "line_count", "created_by",
                                                    "approved_by", "approved_at")},
+                "status": payouts.reconciliation_status(s, batch),
                 "lines": payouts.lines(s, batch_id), "skipped": payouts.skipped(batch)}
 
 
@@ -47,7 +49,8 @@ class Batches(MethodView):
         with reader() as s:
             rows = payouts.list_page(s, scheme_id=args["scheme_id"], status=args["status"],
                                      after=decode_cursor(args["cursor"]), limit=args["limit"] + 1)
-            return page(rows, args["limit"], lambda r: r)
+            return page(rows, args["limit"], lambda r: {**r.model_dump(),
+                                                        "status": payouts.reconciliation_status(s, r)})
 
 
 @blp.route("/payout-batches/<int:batch_id>")
@@ -86,12 +89,21 @@ class BatchCancel(MethodView):
 @blp.route("/payout-batches/<int:batch_id>/bank-file")
 class BankFile(MethodView):
     @roles(*FINANCE)
-    @blp.doc(**file_response("The bank file: reference, payee_name, payee_account, amount", CSV))
-    def get(self, batch_id):
-        """CSV, UTF-8: ``reference,payee_name,payee_account,amount``; streamed."""
+    @blp.arguments(BankFileArgs, location="query")
+    @blp.doc(**file_response("The bank file: reference, payee_name, payee_account, payee_bank, amount, purpose",
+                             CSV, XLSX))
+    def get(self, args, batch_id):
+        """The bank file of an approved batch, streamed.
+
+        CSV in UTF-8 with a BOM (``?format=csv``, the default) or XLSX (``?format=xlsx``), columns
+        ``reference,payee_name,payee_account,payee_bank,amount,purpose`` (purpose: 摘要, the scheme
+        and the claim)."""
         with reader() as s:
             payouts.check_bank_file(s, batch_id)
         factory = current_app.extensions["yunquan"].uow_factory.reader
+        if args["format"] == "xlsx":
+            return Response(stream_with_context(payouts.bank_file_xlsx(factory, batch_id)), mimetype=XLSX,
+                            headers={"Content-Disposition": f'attachment; filename="payout-batch-{batch_id}.xlsx"'})
         return Response(stream_with_context(payouts.bank_file(factory, batch_id)), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="payout-batch-{batch_id}.csv"',
                                  "Content-Type": "text/csv; charset=utf-8"})

@@ -10,12 +10,22 @@ is picked up by the first batch after the details are filled in.
 
 Batches are built with set-based SQL (INSERT … SELECT), so a batch of 100,000 claims never passes
 through Python objects; the bank file is streamed in chunks.
+
+The bank file (``BANK_FILE_HEADER``) is CSV in UTF-8 with a BOM, which Excel on Chinese Windows opens
+as UTF-8, or XLSX (``bank_file_xlsx``): reference, payee name, account and bank, amount, and a
+purpose (摘要) naming the scheme and the claim, so the payee can tell what the money is for.
+
+A batch is read with the bank's answer folded in (``reconciliation_status``): an approved batch
+whose every line the bank has answered (paid or returned) reads ``reconciled``, one with some lines
+answered ``partly_reconciled``. It is a reading of the lines, never stored.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import tempfile
+from decimal import Decimal
 from typing import Iterator
 
 import sqlalchemy as sa
@@ -40,9 +50,12 @@ from payouts.errors import (
 from payouts.models import PayoutBatch, PayoutLine
 from schemes import budget
 from schemes import service as schemes
+from schemes.models import Scheme
 
-C, L, O = Claim.__table__, PayoutLine.__table__, Organisation.__table__
-BANK_FILE_HEADER = ("reference", "payee_name", "payee_account", "amount")
+C, L, O, SC = Claim.__table__, PayoutLine.__table__, Organisation.__table__, Scheme.__table__
+BANK_FILE_HEADER = ("reference", "payee_name", "payee_account", "payee_bank", "amount", "purpose")
+# Settled lines: the bank has answered for them, one way or the other
+SETTLED_LINE_STATUSES = ("paid", "returned")
 SKIP_NO_BANK_ACCOUNT = "PAYEE_BANK_ACCOUNT_MISSING"
 
 
@@ -69,11 +82,12 @@ def build(uow, *, actor_id: int, scheme_id: int) -> PayoutBatch:
                         skipped_json=json.dumps(skipped))
     s.add(batch)
     s.flush()
-    chosen = (sa.select(sa.literal(batch.id), C.c.id, C.c.payee_org_id, O.c.name, O.c.bank_account, C.c.final_amount,
+    chosen = (sa.select(sa.literal(batch.id), C.c.id, C.c.payee_org_id, O.c.name, O.c.bank_account, O.c.bank_name,
+                        C.c.final_amount,
                         sa.literal(f"YQ{batch.id}-", sa.String) + sa.cast(C.c.id, sa.String), sa.literal("pending"))
               .join(O, O.c.id == C.c.payee_org_id).where(payable, _has_account()).order_by(C.c.id))
     s.execute(sa.insert(L).from_select(["batch_id", "claim_id", "payee_org_id", "payee_name", "payee_account",
-                                        "amount", "reference", "status"], chosen))
+                                        "payee_bank", "amount", "reference", "status"], chosen))
     total, count = s.execute(sa.select(sa.func.coalesce(sa.func.sum(L.c.amount), 0), sa.func.count())
                              .where(L.c.batch_id == batch.id)).one()
     # Exactly the claims that got a line. A claim that became payable meanwhile (a bank return or the
@@ -86,8 +100,17 @@ def build(uow, *, actor_id: int, scheme_id: int) -> PayoutBatch:
         raise BatchBuildRace("claims changed while the batch was built; build it again",
                              details={"lines": int(count), "claims_marked": marked})
     if count == 0:
-        raise NothingToPay("no payable claim of this scheme can be paid now",
-                           details={"scheme_id": scheme.id, "skipped": skipped})
+        waiting = claims.in_publicity(s, scheme_id=scheme.id, today=clock.today())
+        message = "no payable claim of this scheme can be paid now"
+        if waiting:
+            first = min(w["payable_from"] for w in waiting)
+            message += (f"; {len(waiting)} claim(s) are still in publicity, the first payable from "
+                        f"{first.isoformat()}")
+        raise NothingToPay(message, details={
+            "scheme_id": scheme.id, "skipped": skipped,
+            "in_publicity": [{"claim_id": w["id"], "publicity_ends_on": w["publicity_ends_on"].isoformat(),
+                              "payable_from": w["payable_from"].isoformat()} for w in waiting],
+            "next_payable_on": min(w["payable_from"] for w in waiting).isoformat() if waiting else None})
     batch.total, batch.line_count = int(total), int(count)
     s.add(batch)
     uow.commit()
@@ -147,7 +170,7 @@ def list_page(session, *, scheme_id: int | None, status: str | None, after: int,
     if scheme_id:
         q = q.where(PayoutBatch.scheme_id == scheme_id)
     if status:
-        q = q.where(PayoutBatch.status == status)
+        q = q.where(status_condition(status))
     return list(session.exec(q))
 
 
@@ -158,9 +181,35 @@ def check_bank_file(session, batch_id: int) -> PayoutBatch:
     return batch
 
 
+def _purpose(scheme_name: str, claim_id: int) -> str:
+    """摘要: what the money is for, as the payee's bank shows it."""
+    return f"{scheme_name} 兑付申请{claim_id}号"
+
+
+def _bank_rows(session_factory, batch_id: int, chunk: int) -> Iterator[list[tuple]]:
+    """The batch's payments in chunks: (reference, name, account, bank, amount fen, purpose)."""
+    last = 0
+    with session_factory() as s:
+        scheme_name = s.execute(sa.select(SC.c.name).join(PayoutBatch.__table__,
+                                                          PayoutBatch.__table__.c.scheme_id == SC.c.id)
+                                .where(PayoutBatch.__table__.c.id == batch_id)).scalar_one()
+        while True:
+            rows = s.execute(sa.select(L.c.id, L.c.reference, L.c.claim_id, L.c.payee_name, L.c.payee_account,
+                                       sa.func.coalesce(L.c.payee_bank, O.c.bank_name, "").label("payee_bank"),
+                                       L.c.amount)
+                             .join(O, O.c.id == L.c.payee_org_id)
+                             .where(L.c.batch_id == batch_id, L.c.id > last).order_by(L.c.id).limit(chunk)).all()
+            if not rows:
+                return
+            yield [(r.reference, r.payee_name, r.payee_account, r.payee_bank, r.amount,
+                    _purpose(scheme_name, r.claim_id)) for r in rows]
+            last = rows[-1].id
+
+
 def bank_file(session_factory, batch_id: int, *, chunk: int = 5000) -> Iterator[bytes]:
-    """The bank file, CSV in UTF-8, streamed: ``reference,payee_name,payee_account,amount``.
-    ``session_factory`` opens a read session; the generator outlives the request's own."""
+    """The bank file, CSV in UTF-8 with a BOM (Excel on Chinese Windows reads it as UTF-8), streamed:
+    ``reference,payee_name,payee_account,payee_bank,amount,purpose``. ``session_factory`` opens a
+    read session; the generator outlives the request's own."""
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\r\n")
 
@@ -171,16 +220,64 @@ def bank_file(session_factory, batch_id: int, *, chunk: int = 5000) -> Iterator[
         return data
 
     out.writerow(BANK_FILE_HEADER)
-    yield flush()
-    last = 0
-    with session_factory() as s:
+    yield "\ufeff".encode("utf-8") + flush()
+    for rows in _bank_rows(session_factory, batch_id, chunk):
+        for ref, name, account, bank, amount, purpose in rows:
+            out.writerow((ref, spreadsheet_safe(name), spreadsheet_safe(account), spreadsheet_safe(bank),
+                          format_fen(amount), spreadsheet_safe(purpose)))
+        yield flush()
+
+
+def bank_file_xlsx(session_factory, batch_id: int, *, chunk: int = 5000) -> Iterator[bytes]:
+    """The same bank file as an XLSX workbook (openpyxl's write-only mode through a temporary file,
+    so memory stays flat): row 1 the column names of the CSV, then one row per payment. Accounts
+    and references are text (an 19-digit account as a number would lose digits); amounts are
+    numbers formatted ``0.00``, written from the exact Decimal."""
+    from openpyxl import Workbook  # only the XLSX export pays for openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("bank-file")
+    ws.append(list(BANK_FILE_HEADER))
+    for rows in _bank_rows(session_factory, batch_id, chunk):
+        for ref, name, account, bank, amount, purpose in rows:
+            money = WriteOnlyCell(ws, value=Decimal(amount).scaleb(-2))
+            money.number_format = "0.00"
+            ws.append([ref, spreadsheet_safe(name), spreadsheet_safe(account), spreadsheet_safe(bank), money,
+                       spreadsheet_safe(purpose)])
+    with tempfile.TemporaryFile() as tmp:
+        wb.save(tmp)
+        tmp.seek(0)
         while True:
-            rows = s.execute(sa.select(L.c.id, L.c.reference, L.c.payee_name, L.c.payee_account, L.c.amount)
-                             .where(L.c.batch_id == batch_id, L.c.id > last).order_by(L.c.id).limit(chunk)).all()
-            if not rows:
-                break
-            for r in rows:
-                out.writerow((r.reference, spreadsheet_safe(r.payee_name), spreadsheet_safe(r.payee_account),
-                              format_fen(r.amount)))
-            last = rows[-1].id
-            yield flush()
+            data = tmp.read(1 << 16)
+            if not data:
+                return
+            yield data
+
+
+# --- the bank's answer, read ---------------------------------------------------------------------
+
+def reconciliation_status(session, batch: PayoutBatch) -> str:
+    """``reconciled`` when the bank has answered for every line of an approved batch (paid or
+    returned), ``partly_reconciled`` when for some; otherwise the stored status."""
+    if batch.status != "approved":
+        return batch.status
+    settled = session.execute(sa.select(sa.func.count()).where(
+        L.c.batch_id == batch.id, L.c.status.in_(SETTLED_LINE_STATUSES))).scalar_one()
+    if settled == 0:
+        return batch.status
+    return "reconciled" if settled >= batch.line_count else "partly_reconciled"
+
+
+def status_condition(status: str):
+    """SQL over payout_batch: the batch reads ``status`` (what ``reconciliation_status`` says)."""
+    B = PayoutBatch.__table__
+    settled = (sa.select(sa.func.count()).where(L.c.batch_id == B.c.id, L.c.status.in_(SETTLED_LINE_STATUSES))
+               .correlate(B).scalar_subquery())
+    if status == "reconciled":
+        return sa.and_(B.c.status == "approved", settled >= B.c.line_count)
+    if status == "partly_reconciled":
+        return sa.and_(B.c.status == "approved", settled > 0, settled < B.c.line_count)
+    if status == "approved":
+        return sa.and_(B.c.status == "approved", settled == 0)
+    return B.c.status == status

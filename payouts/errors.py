@@ -30,5 +30,17 @@ class StatementLineInvalid(ValidationError):
     code = "STATEMENT_LINE_INVALID"
 
 
+class StatementAmountInvalid(StatementLineInvalid):
+    code = "STATEMENT_AMOUNT_INVALID"
+
+
+class StatementDateInvalid(StatementLineInvalid):
+    code = "STATEMENT_DATE_INVALID"
+
+
+class StatementEmpty(ValidationError):
+    code = "STATEMENT_EMPTY"
+
+
 class BankTxnConflict(Conflict):
     code = "BANK_TXN_CONFLICT"

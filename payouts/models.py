@@ -41,6 +41,9 @@ class PayoutLine(SQLModel, table=True):
     payee_org_id: int = Field(foreign_key="organisation.id")
     payee_name: str = Field(max_length=200)
     payee_account: str = Field(max_length=64)
+    # the payee's bank as its organisation named it when the batch was built (NULL: batches built
+    # before migration 0012 froze it; the bank file then reads the organisation's)
+    payee_bank: Optional[str] = Field(default=None, max_length=200)
     amount: int = fen_field()
     reference: str = Field(max_length=40, sa_column_kwargs={"unique": True}, nullable=False)
     status: str = Field(max_length=10)

@@ -17,9 +17,10 @@ class BatchLineOut(ma.Schema):
     payee_org_id = ma.fields.Integer()
     payee_name = ma.fields.String()
     payee_account = ma.fields.String()
+    payee_bank = ma.fields.String(allow_none=True)
     amount = Money()
     reference = ma.fields.String()
-    status = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "pending | sent | paid | returned | cancelled"})
 
 
 class SkippedOut(ma.Schema):
@@ -31,7 +32,9 @@ class SkippedOut(ma.Schema):
 class BatchOut(ma.Schema):
     id = ma.fields.Integer()
     scheme_id = ma.fields.Integer()
-    status = ma.fields.String(metadata={"description": "draft | approved | cancelled"})
+    status = ma.fields.String(metadata={"description": "draft | approved | cancelled; an approved batch reads "
+                                                       "reconciled when the bank answered for every line "
+                                                       "(paid or returned), partly_reconciled for some"})
     total = Money()
     line_count = ma.fields.Integer()
     created_by = ma.fields.Integer()
@@ -53,18 +56,27 @@ class BatchSummary(ma.Schema):
 
 class BatchListArgs(PageArgs):
     scheme_id = Id(load_default=None)
-    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(("draft", "approved", "cancelled")))
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(
+        ("draft", "approved", "partly_reconciled", "reconciled", "cancelled")))
+
+
+class BankFileArgs(ma.Schema):
+    format = ma.fields.String(load_default="csv", validate=ma.validate.OneOf(("csv", "xlsx")),
+                              metadata={"description": "csv (UTF-8 with BOM, the default) or xlsx"})
 
 
 BatchPage = page_schema(BatchSummary, "BatchPage")
+
+
+STATEMENT_HELP = ("CSV (UTF-8 with or without BOM, or GBK) or XLSX; header bank_txn_id,value_date,reference,"
+                  "payee_account,amount or 交易流水号,交易日期,参考号,收款账号,金额 (negative amount: returned)")
 
 
 class StatementFile(ma.Schema):
     """The bank statement, as ``file`` like every other upload; ``statement``, its earlier name,
     is still read when ``file`` is absent."""
     file = Upload(required=True, metadata={
-        "description": "CSV: bank_txn_id,value_date,reference,payee_account,amount (negative: returned); "
-                       "the field `statement`, its earlier name, is still accepted"})
+        "description": STATEMENT_HELP + "; the field `statement`, its earlier name, is still accepted"})
 
     @ma.pre_load
     def earlier_name(self, data, **kwargs):

@@ -1,11 +1,20 @@
-"""Bank statements, generically: read a statement CSV and decide what each line means against the
-payment that was expected under its reference. Knows nothing of who the payments are for.
+"""Bank statements, generically: read a statement as banks export it and decide what each line
+means against the payment that was expected under its reference. Knows nothing of who the
+payments are for.
 
-A statement is ``bank_txn_id,value_date,reference,payee_account,amount`` (columns in any order,
-no others), UTF-8 (with or without BOM) or GB18030, which Chinese banks' exports often are.
-Amounts are money with exactly two decimals; a negative amount is a payment the bank returned.
+A statement has five columns, in any order and no others, named in English or as Chinese banks
+name them (``HEADERS``): bank_txn_id 交易流水号, value_date 交易日期, reference 参考号,
+payee_account 收款账号, amount 金额. It is CSV (UTF-8 with or without BOM, or GBK/GB18030, which
+Chinese banks' exports often are) or an XLSX workbook (its first sheet). Amounts are money with
+two decimals, optionally with thousands separators (``1,234.50``); a negative amount is a payment
+the bank returned; in an XLSX a number cell is taken as it was typed (at most two decimals). Dates
+are ``2026-11-20``, ``2026/11/20`` or ``20261120`` (or a date cell). A header with no lines is
+``STATEMENT_EMPTY``; a line that cannot be read refuses the whole file with a code naming what is
+wrong (``STATEMENT_AMOUNT_INVALID``, ``STATEMENT_DATE_INVALID``, ``STATEMENT_LINE_INVALID``) and
+the line.
+
 Reading is two passes over the same file: ``scan`` checks every line (an import is all or
-nothing), ``lines`` yields them again; neither holds the file in memory.
+nothing), ``lines`` yields them again; a CSV is never held in memory, an XLSX is read row by row.
 """
 from __future__ import annotations
 
@@ -15,23 +24,49 @@ import datetime as dt
 import hashlib
 import io
 import re
+import zipfile
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from decimal import Decimal
+from typing import Any, BinaryIO, Iterator
 
-from kernel.money import parse_money
+from kernel.money import parse_money, to_fen
 from kernel.text import NUL_MESSAGE
-from payouts.errors import StatementHeaderInvalid, StatementLineInvalid
+from payouts.errors import (
+    StatementAmountInvalid,
+    StatementDateInvalid,
+    StatementEmpty,
+    StatementHeaderInvalid,
+    StatementLineInvalid,
+)
 
 COLUMNS = ("bank_txn_id", "value_date", "reference", "payee_account", "amount")
+# Header names accepted for each column: the API's, then the Chinese a bank's export uses.
+HEADERS = {
+    "bank_txn_id": ("bank_txn_id", "交易流水号"),
+    "value_date": ("value_date", "交易日期"),
+    "reference": ("reference", "参考号"),
+    "payee_account": ("payee_account", "收款账号"),
+    "amount": ("amount", "金额", "金额（元）", "金额(元)"),
+}
+_ALIAS = {name: column for column, names in HEADERS.items() for name in names}
 MAX_TEXT = 64
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_COLUMNS = 64
+MAX_XLSX_UNPACKED_BYTES = 512 * 1024 * 1024  # a statement of 1,000,000 lines unpacks to about 200 MiB
+MAX_XLSX_ENTRIES = 1000
+_DATE_FORMATS = (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII), re.compile(r"^(\d{4})/(\d{2})/(\d{2})$", re.ASCII),
+                 re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII))
+_THOUSANDS = re.compile(r"^(-?)(\d{1,3}(?:,\d{3})+)(\.\d{2})$", re.ASCII)
 _CHUNK = 1 << 16
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-# Outcomes of one statement line; the first two moved money and are final.
+# Outcomes of one statement line; the first two moved money and are final. ``OUTCOMES`` is every
+# outcome an answer can hold (README.md names each, and a test holds them to each other).
 MATCHED, RETURNED = "matched", "returned"
 AMOUNT_MISMATCH, UNKNOWN_REFERENCE = "amount_mismatch", "unknown_reference"
 DUPLICATE, MISSING = "duplicate", "missing"
 MONEY_OUTCOMES = (MATCHED, RETURNED)
+OUTCOMES = (MATCHED, AMOUNT_MISMATCH, UNKNOWN_REFERENCE, MISSING, RETURNED, DUPLICATE)
 
 # States of an expected payment
 PENDING, SENT, PAID, RETURNED_STATE = "pending", "sent", "paid", "returned"
@@ -39,7 +74,7 @@ PENDING, SENT, PAID, RETURNED_STATE = "pending", "sent", "paid", "returned"
 
 @dataclass(frozen=True, slots=True)
 class StatementLine:
-    line: int            # the file's line number; the header is line 1
+    line: int            # the file's line (CSV) or row (XLSX) number; the header is line 1
     bank_txn_id: str
     value_date: dt.date
     reference: str
@@ -53,18 +88,16 @@ class StatementLine:
 
 @dataclass(frozen=True)
 class Scan:
-    encoding: str
+    encoding: str        # the CSV's encoding, or "xlsx"
     lines: int
     sha256: str
 
 
-def _text(stream: BinaryIO, encoding: str) -> io.TextIOWrapper:
+# --- rows out of the file ------------------------------------------------------------------------
+
+def _csv_rows(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, list[Any]]]:
     stream.seek(0)
-    return io.TextIOWrapper(stream, encoding=encoding, newline="", errors="strict")
-
-
-def _rows(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, list[str]]]:
-    text = _text(stream, encoding)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="strict")
     try:
         reader = csv.reader(text, strict=True)
         for row in reader:
@@ -75,84 +108,198 @@ def _rows(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, list[str]]]:
         text.detach()
 
 
-def _header(row: list[str]) -> dict[str, int]:
-    names = [c.strip().lstrip("\ufeff").strip() for c in row]
-    unknown = [n for n in names if n not in COLUMNS]
-    missing = [c for c in COLUMNS if c not in names]
-    doubled = sorted({n for n in names if names.count(n) > 1})
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        # Excel stores numbers as doubles; repr is the shortest text that reads back as the same
+        # double, i.e. what was typed. From here on it is Decimal.
+        return Decimal(repr(value))
+    return "" if value is None else value
+
+
+def _check_xlsx(stream: BinaryIO) -> None:
+    """Bound what parsing may unpack before parsing starts: a few kilobytes can declare gigabytes."""
+    stream.seek(0)
+    try:
+        entries = zipfile.ZipFile(stream).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise StatementHeaderInvalid(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})",
+                                     details={"format": "xlsx"}) from None
+    unpacked = sum(e.file_size for e in entries)
+    if len(entries) > MAX_XLSX_ENTRIES or unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise StatementHeaderInvalid(f"the workbook unpacks to {unpacked} bytes in {len(entries)} parts "
+                                     f"(limit {MAX_XLSX_UNPACKED_BYTES} bytes)", details={"format": "xlsx"})
+
+
+def _xlsx_rows(stream: BinaryIO) -> Iterator[tuple[int, list[Any]]]:
+    """The first sheet's rows, one at a time. The sheet's declared dimension is ignored: it is the
+    file's claim, and ``A1:XFD1048576`` would make the reader pad every row to 16,384 cells."""
+    from openpyxl import load_workbook  # only XLSX statements pay for openpyxl
+    stream.seek(0)
+    try:
+        wb = load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise StatementHeaderInvalid(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})",
+                                     details={"format": "xlsx"}) from None
+    try:
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()
+        for number, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+            cells = [_xlsx_cell(v) for v in row]
+            while cells and cells[-1] == "":
+                cells.pop()  # trailing empty cells of a row are formatting, not columns
+            yield number, cells
+    finally:
+        wb.close()
+
+
+def _rows(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, list[Any]]]:
+    return _xlsx_rows(stream) if encoding == "xlsx" else _csv_rows(stream, encoding)
+
+
+# --- one line --------------------------------------------------------------------------------------
+
+def _blank(row: list[Any]) -> bool:
+    return not any(str(c).strip() for c in row)
+
+
+def _header(row: list[Any]) -> dict[str, int]:
+    names = [str(c).strip().lstrip("\ufeff").strip() for c in row]
+    unknown = [n for n in names if n not in _ALIAS]
+    columns = [_ALIAS.get(n) for n in names]
+    missing = [c for c in COLUMNS if c not in columns]
+    doubled = sorted({c for c in columns if c is not None and columns.count(c) > 1})
     if unknown or missing or doubled:
         raise StatementHeaderInvalid(
-            "the statement header must be exactly " + ",".join(COLUMNS),
+            "the statement header must be exactly " + ",".join(COLUMNS) + " (or in Chinese "
+            + ",".join(HEADERS[c][1] for c in COLUMNS) + "), in any order",
             details={"unknown_columns": unknown, "missing_columns": missing, "repeated_columns": doubled,
-                     "expected": list(COLUMNS)})
-    return {n: i for i, n in enumerate(names)}
+                     "expected": list(COLUMNS), "expected_zh": [HEADERS[c][1] for c in COLUMNS]})
+    return {c: i for i, c in enumerate(columns)}
 
 
-def _bad(line: int, field: str, value: str, message: str) -> StatementLineInvalid:
-    return StatementLineInvalid(f"line {line}: {message}",
-                                details={"line": line, "field": field, "value": value[:80]})
+def _bad(line: int, field: str, value: Any, message: str, error=StatementLineInvalid) -> StatementLineInvalid:
+    return error(f"line {line}: {message}", details={"line": line, "field": field, "value": str(value)[:80]})
 
 
-def _parse(line: int, row: list[str], cols: dict[str, int], today: dt.date) -> StatementLine:
+def parse_amount(value: Any) -> int:
+    """A statement's amount in fen: text ``52250.00``, ``-52,250.00`` or a number cell (at most two
+    decimals). ValueError with the reason otherwise."""
+    if isinstance(value, Decimal):
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) >= Decimal(10) ** 15:
+            raise ValueError(f"{value} is not an amount with at most two decimals")
+        return to_fen(value.quantize(Decimal("0.01")))
+    text = str(value).strip()
+    grouped = _THOUSANDS.match(text)
+    if grouped:
+        text = grouped.group(1) + grouped.group(2).replace(",", "") + grouped.group(3)
+    return parse_money(text, allow_negative=True)
+
+
+def parse_date(value: Any) -> dt.date:
+    """``2026-11-20``, ``2026/11/20``, ``20261120`` or a date cell. ValueError otherwise."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = str(int(value))
+    text = str(value).strip()
+    for pattern in _DATE_FORMATS:
+        found = pattern.match(text)
+        if found:
+            year, month, day = (int(g) for g in found.groups())
+            return dt.date(year, month, day)  # ValueError for 2026-13-01
+    raise ValueError(f"{text!r} is not a date 2026-11-20, 2026/11/20 or 20261120")
+
+
+def _text_cell(value: Any) -> str:
+    if isinstance(value, Decimal):  # an account or a reference typed as a number in a workbook
+        return str(int(value)) if value == value.to_integral_value() else str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _parse(line: int, row: list[Any], cols: dict[str, int], today: dt.date) -> StatementLine:
     if len(row) != len(cols):
-        raise _bad(line, "columns", ",".join(row), f"expected {len(cols)} columns, found {len(row)}")
-    get = {name: row[i].strip() for name, i in cols.items()}
+        raise _bad(line, "columns", ",".join(map(str, row)), f"expected {len(cols)} columns, found {len(row)}")
+    get = {name: row[i] for name, i in cols.items()}
     for name, value in get.items():
-        if "\x00" in value:
+        if isinstance(value, str) and "\x00" in value:
             raise _bad(line, name, value.replace("\x00", "\\0"), NUL_MESSAGE)
-    for name in ("bank_txn_id", "reference", "payee_account"):
-        if len(get[name]) > MAX_TEXT:
-            raise _bad(line, name, get[name], f"{name} is longer than {MAX_TEXT} characters")
-    if not get["bank_txn_id"]:
+    text = {name: _text_cell(get[name]) for name in ("bank_txn_id", "reference", "payee_account")}
+    for name, value in text.items():
+        if len(value) > MAX_TEXT:
+            raise _bad(line, name, value, f"{name} is longer than {MAX_TEXT} characters")
+    if not text["bank_txn_id"]:
         raise _bad(line, "bank_txn_id", "", "bank_txn_id is empty")
-    raw_date = get["value_date"]
     try:
-        if not _DATE_RE.match(raw_date):
-            raise ValueError
-        value_date = dt.date.fromisoformat(raw_date)
-    except ValueError:
-        raise _bad(line, "value_date", raw_date, f"{raw_date!r} is not a date YYYY-MM-DD") from None
-    if value_date > today:
-        raise _bad(line, "value_date", raw_date, f"value date {raw_date} is in the future")
-    try:
-        amount = parse_money(get["amount"], allow_negative=True)
+        value_date = parse_date(get["value_date"])
     except ValueError as exc:
-        raise _bad(line, "amount", get["amount"], str(exc)) from None
+        raise _bad(line, "value_date", get["value_date"], str(exc), StatementDateInvalid) from None
+    if value_date > today:
+        raise _bad(line, "value_date", value_date.isoformat(), f"value date {value_date} is in the future",
+                   StatementDateInvalid)
+    try:
+        amount = parse_amount(get["amount"])
+    except ValueError as exc:
+        raise _bad(line, "amount", get["amount"], str(exc), StatementAmountInvalid) from None
     if amount == 0:
-        raise _bad(line, "amount", get["amount"], "an amount of zero moves nothing")
-    return StatementLine(line, get["bank_txn_id"], value_date, get["reference"], get["payee_account"], amount)
+        raise _bad(line, "amount", get["amount"], "an amount of zero moves nothing", StatementAmountInvalid)
+    return StatementLine(line, text["bank_txn_id"], value_date, text["reference"], text["payee_account"], amount)
 
 
 def _each(stream: BinaryIO, encoding: str, today: dt.date) -> Iterator[StatementLine]:
     cols = None
     for line, row in _rows(stream, encoding):
+        if _blank(row):
+            continue  # blank lines (a trailing newline, Excel's empty rows) carry nothing
         if cols is None:
-            if not any(c.strip() for c in row):
-                continue
             cols = _header(row)
             continue
-        if not any(c.strip() for c in row):
-            continue  # blank lines (a trailing newline, Excel's empty rows) carry nothing
         yield _parse(line, row, cols, today)
     if cols is None:
-        raise StatementHeaderInvalid("the statement is empty; it needs the header " + ",".join(COLUMNS),
-                                     details={"expected": list(COLUMNS), "missing_columns": list(COLUMNS),
-                                              "unknown_columns": [], "repeated_columns": []})
+        raise StatementEmpty("the statement is empty: no header and no lines",
+                             details={"expected": list(COLUMNS), "lines": 0})
+
+
+def _format(stream: BinaryIO) -> list[str]:
+    stream.seek(0)
+    head = stream.read(8)
+    if head.startswith(XLS_MAGIC):
+        raise StatementHeaderInvalid("this is an old Excel .xls workbook; save it as .xlsx or as CSV",
+                                     details={"format": "xls"})
+    if head.startswith(XLSX_MAGIC):
+        _check_xlsx(stream)
+        return ["xlsx"]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise StatementHeaderInvalid("the file is UTF-16 text; save it as CSV (UTF-8 or GBK) or as .xlsx",
+                                     details={"encoding": "utf-16"})
+    return ["utf-8-sig", "gb18030"]  # GB18030 reads every GBK file and a little more
 
 
 def scan(stream: BinaryIO, *, today: dt.date) -> Scan:
-    """Check every line; raise naming the first bad one. Returns the encoding for ``lines``."""
+    """Check every line; raise naming the first bad one. Returns the format for ``lines``."""
     digest = hashlib.sha256()
     stream.seek(0)
     for chunk in iter(lambda: stream.read(_CHUNK), b""):
         digest.update(chunk)
-    for encoding in ("utf-8-sig", "gb18030"):
+    for encoding in _format(stream):
         try:
             count = sum(1 for _ in _each(stream, encoding, today))
         except UnicodeDecodeError:
             continue
-        return Scan(codecs.lookup(encoding).name, count, digest.hexdigest())
-    raise StatementHeaderInvalid("the statement is neither UTF-8 nor GB18030 text", details={"encoding": None})
+        if count == 0:
+            raise StatementEmpty("the statement has a header and no lines: nothing to reconcile",
+                                 details={"lines": 0})
+        name = encoding if encoding == "xlsx" else codecs.lookup(encoding).name
+        return Scan(name, count, digest.hexdigest())
+    raise StatementHeaderInvalid("the statement is neither UTF-8 nor GBK text, nor an XLSX workbook",
+                                 details={"encoding": None})
 
 
 def lines(stream: BinaryIO, scanned: Scan, *, today: dt.date) -> Iterator[StatementLine]:

@@ -27,7 +27,7 @@ CLAIM_KINDS = {"voucher": "上云上平台服务券兑付", "reward": "融资上
 CLAIM_STATUSES = {"submitted": "审核中", "returned": "退回修改", "publicity": "公示中", "payable": "待支付",
                   "in_batch": "支付中", "paid": "已支付", "lapsed": "已失效"}
 VOUCHER_STATUSES = {"waitlisted": "候补", "reserved": "已预留", "issued": "已发放", "redeemed": "兑付中",
-                    "settled": "已核定", "expired": "已过期", "rejected": "已驳回"}
+                    "settled": "已兑付", "expired": "已过期", "rejected": "已驳回"}
 JOURNAL_KINDS = {"fund": "预算拨入", "reserve": "预留额度", "consume": "核定兑付", "release": "释放额度",
                  "hold": "异议暂扣", "payout": "批次付款", "disburse": "银行已付", "return": "银行退回",
                  "reversal": "冲销"}

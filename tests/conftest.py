@@ -89,6 +89,7 @@ def anchors_file(tmp_path, monkeypatch):
     """Ledger anchors of this test: never the working folder's ./var (the app and CLI read the variable)."""
     path = tmp_path / "ledger-anchors.jsonl"
     monkeypatch.setenv("YUNQUAN_LEDGER_ANCHORS", str(path))
+    monkeypatch.setenv("YUNQUAN_DEMO_TOKENS", str(tmp_path / "demo-tokens.env"))  # nor the demo's tokens
     return path
 
 

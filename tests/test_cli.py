@@ -57,7 +57,8 @@ def test_demo_prints_tokens_and_can_run_twice(url):
     second = run(url, "demo").stdout
     tokens = [line.split()[-1] for line in second.splitlines() if line.strip().startswith("auditor ")]
     assert tokens and tokens[0] not in first  # a fresh token; the old one stays valid
-    assert "(0 new)" in second and "cloud budget: available 49945000.00, reserved 55000.00" in second
+    # the worked example's 55,000.00 reserved; the furniture maker's claim of 43,000.00 payable
+    assert "(0 new)" in second and "cloud budget: available 49902000.00, reserved 55000.00" in second
     assert "ok: ledger intact" in run(url, "ledger", "verify").stdout
 
 

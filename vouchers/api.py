@@ -4,7 +4,16 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from adapters.access import authenticated, current_principal, reader, require_org, roles, transact, uow
+from adapters.access import (
+    STAFF_ROLES,
+    authenticated,
+    current_principal,
+    reader,
+    require_org,
+    roles,
+    transact,
+    uow,
+)
 from adapters.paging import decode_cursor, page
 from claims.api import claim_view, current_actor
 from claims.schemas import ClaimOut, ReasonIn
@@ -13,8 +22,11 @@ from vouchers import applications, contracts, redemption
 from vouchers.schemas import (
     ClaimIn,
     ContractIn,
+    ContractListArgs,
     ContractOut,
+    ContractPage,
     DryRunIn,
+    DryRunOut,
     VoucherIn,
     VoucherListArgs,
     VoucherOut,
@@ -26,13 +38,16 @@ blp = Blueprint("vouchers", __name__, description="Contracts, cloud vouchers (ä¸
 
 @blp.route("/schemes/<int:scheme_id>/dry-run")
 class SchemeDryRun(MethodView):
-    @roles("admin", "reviewer")
+    @roles("enterprise", *sorted(STAFF_ROLES))
     @blp.arguments(DryRunIn)
+    @blp.response(200, DryRunOut)
     def post(self, data, scheme_id):
-        """Preview what a contract would get now.
-
-        The face value with its breakdown under the scheme's current settings; nothing is reserved or stored."""
+        """What the contract would get under this scheme now (face value, breakdown, whether it would be
+        reserved or waitlisted); reserves nothing. An enterprise previews its own contracts only."""
+        p = current_principal()
         with reader() as s:
+            if not p.is_staff:
+                contracts.check_enterprise(contracts.get(s, data["contract_id"]), org_id=p.org_id)
             return applications.quote(s, scheme_id=scheme_id, contract_id=data["contract_id"])
 
 
@@ -56,9 +71,22 @@ class Contracts(MethodView):
         with uow() as u:
             contract, _ = contracts.record(u, actor_id=p.user_id, provider_id=require_org(p),
                                            enterprise_id=data["enterprise_id"], signed_on=data["signed_on"],
-                                           lines=data["lines"])
+                                           lines=data["lines"], separate=data["separate"])
         with reader() as s:
             return _contract_view(s, contract)
+
+    @authenticated
+    @blp.arguments(ContractListArgs, location="query")
+    @blp.response(200, ContractPage)
+    def get(self, args):
+        """Contracts the caller may read: a provider its own, an enterprise those signed with it, staff
+        all; ``?enterprise_id=&provider_id=&signed_from=&signed_to=``."""
+        p = current_principal()
+        with reader() as s:
+            rows = contracts.list_page(s, actor=p, after=decode_cursor(args["cursor"]), limit=args["limit"] + 1,
+                                       enterprise_id=args["enterprise_id"], provider_id=args["provider_id"],
+                                       signed_from=args["signed_from"], signed_to=args["signed_to"])
+            return page(rows, args["limit"], lambda c: _contract_view(s, c))
 
 
 @blp.route("/contracts/<int:contract_id>")

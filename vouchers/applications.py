@@ -48,11 +48,26 @@ def quote(session, *, scheme_id: int, contract_id: int) -> dict:
     except Exception as exc:  # report, don't refuse: a dry run answers "what if"
         eligible, reason = False, getattr(exc, "details", {}).get("condition")
     fv = pricing.price(session, scheme=scheme, settings=settings, contract=contract, enterprise=enterprise)
-    out = rules.breakdown(fv, settings_version=scheme.settings_version, settings=settings, city=enterprise.city)
-    out["eligible"] = eligible
-    out["ineligible_reason"] = reason
-    out["budget_available"] = str(from_fen(budget.read(session, scheme.id).available))
-    return out
+    explained = rules.breakdown(fv, settings_version=scheme.settings_version, settings=settings, city=enterprise.city)
+    value = to_fen(fv.face_value)
+    wait = _wait_reason(session, scheme, settings, enterprise.city, value) if value > 0 else None
+    return {**explained, "breakdown": explained, "eligible": eligible, "ineligible_reason": reason,
+            "budget_available": str(from_fen(budget.read(session, scheme.id).available)),
+            # what an application now would be (an ineligible one, or one worth nothing, is refused)
+            "would_be": ("refused" if not eligible or value <= 0 else "waitlisted" if wait else "reserved"),
+            "waitlist_reason": wait}
+
+
+def _wait_reason(session, scheme: Scheme, settings, city: str, value: int) -> str | None:
+    """Why a voucher of ``value`` fen would wait now (``budget``, ``city_quota``), or None."""
+    reason = waitlist.blocked_by_queue(session, scheme.id, city)
+    if reason is None and budget.read(session, scheme.id).available < value:
+        reason = "budget"
+    if reason is None:
+        city_left = pricing.city_left(session, scheme, settings, city)
+        if city_left is not None and city_left < value:
+            reason = "city_quota"
+    return reason
 
 
 def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
@@ -80,13 +95,7 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     if fv.face_value <= 0:
         raise CapExhausted("the subsidy for this contract is zero", details={"binding": list(fv.binding)})
     value = to_fen(fv.face_value)
-    reason = waitlist.blocked_by_queue(s, scheme.id, enterprise.city)
-    if reason is None and budget.read(s, scheme.id).available < value:
-        reason = "budget"
-    if reason is None:
-        city_left = pricing.city_left(s, scheme, settings, enterprise.city)
-        if city_left is not None and city_left < value:
-            reason = "city_quota"
+    reason = _wait_reason(s, scheme, settings, enterprise.city, value)
     voucher = Voucher(
         scheme_id=scheme.id, contract_id=contract.id, enterprise_id=enterprise.id, provider_id=contract.provider_id,
         city=enterprise.city, status="waitlisted" if reason else "reserved", waitlist_reason=reason,

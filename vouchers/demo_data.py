@@ -29,6 +29,9 @@ WORKED = [("工业级5G CPE网关", 10, 1000_00), ("边缘计算MEC服务器", 1
 
 def load_demo_vouchers(uow_factory, orgs: dict[str, int], users: dict[str, int]) -> list[str]:
     year = clock.today().year
+    # open since 1 January, or for the last 60 days early in January: the demo's claim past
+    # publicity (yunquan.demo_cycle) was applied for and approved three weeks ago
+    opens = min(dt.date(year, 1, 1), clock.today() - dt.timedelta(days=60))
     out = []
     scheme_ids = {}
     for kind, name, amount in SCHEMES:
@@ -38,8 +41,8 @@ def load_demo_vouchers(uow_factory, orgs: dict[str, int], users: dict[str, int])
         if found is None:
             with uow_factory() as u:
                 found = schemes.create(u, actor_id=users["admin"], kind=kind, name=name, year=year, budget_fen=amount,
-                                       apply_from=dt.date(year, 1, 1), apply_to=dt.date(year, 12, 31),
-                                       redeem_from=dt.date(year, 1, 1), redeem_to=dt.date(year + 1, 6, 30))
+                                       apply_from=opens, apply_to=dt.date(year, 12, 31),
+                                       redeem_from=opens, redeem_to=dt.date(year + 1, 6, 30))
         scheme_ids[kind] = found.id
         out.append(f"  scheme {found.id:<3} {kind:<9} {name}  budget {format_fen(amount)}")
 

@@ -7,6 +7,10 @@ class ContractNotFound(NotFound):
     pass
 
 
+class DuplicateContract(Conflict):
+    code = "DUPLICATE_CONTRACT"
+
+
 class VoucherNotFound(NotFound):
     pass
 

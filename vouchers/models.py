@@ -21,6 +21,10 @@ class Contract(SQLModel, table=True):
     amount: int = fen_field()
     created_by: int = Field(foreign_key="app_user.id")
     created_at: dt.datetime = stamp_field()
+    # SHA-256 of the parties, the signing date and the lines: the same contract recorded twice is
+    # refused by this unique index, also when two requests race. NULL for a contract its provider
+    # declared separate (``separate: true``), which may repeat another exactly.
+    fingerprint: Optional[str] = Field(default=None, max_length=64, sa_column_kwargs={"unique": True})
 
 
 class ContractLine(SQLModel, table=True):

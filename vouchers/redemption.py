@@ -3,13 +3,16 @@
 The enterprise submits what it was invoiced and what it paid, with its evidence; the claim comes
 to ``F = min(V, floor_fen(V × P / A))`` (``rules.claim_amount``) and holds the money the voucher
 reserved. From there the claim follows the shared review, publicity and payout (``claims``); this
-kind keeps the voucher in step: ``redeemed`` while its claim is under review, ``settled`` with its
-final amount once approved, ``expired`` if its returned claim lapses.
+kind keeps the voucher in step: ``redeemed`` while its claim is under review, in publicity and on
+its way to the bank (its final amount set at approval), ``settled`` once the bank statement shows
+the money reached the payee (back to ``redeemed`` if the bank returns it), ``expired`` if its
+returned claim lapses.
 """
 from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from adapters.tables import locked
@@ -217,8 +220,21 @@ class VoucherRedemption(kinds.ClaimKind):
 
     def on_approved(self, uow, claim, *, on):
         voucher = self._voucher(uow, claim)
-        voucher.status, voucher.final_amount = "settled", claim.final_amount
+        # redeemed still: the amount is decided, the money has not reached anyone yet
+        voucher.status, voucher.final_amount = "redeemed", claim.final_amount
         uow.session.add(voucher)
+
+    def _set_status(self, uow, claim_ids: list[int], status: str) -> None:
+        s = uow.session
+        for i in range(0, len(claim_ids), 5000):
+            ids = select(VoucherClaim.voucher_id).where(VoucherClaim.claim_id.in_(claim_ids[i:i + 5000]))
+            s.execute(sa.update(Voucher).where(Voucher.id.in_(ids)).values(status=status))
+
+    def on_paid(self, uow, claim_ids, *, on):
+        self._set_status(uow, claim_ids, "settled")
+
+    def on_payment_returned(self, uow, claim_ids, *, on):
+        self._set_status(uow, claim_ids, "redeemed")
 
     def on_objected(self, uow, claim, *, on):
         voucher = self._voucher(uow, claim)

@@ -12,6 +12,29 @@ class DryRunIn(ma.Schema):
     contract_id = Id(required=True)
 
 
+class DryRunOut(ma.Schema):
+    """What the contract would get now; the breakdown's fields are also repeated at the top level."""
+    face_value = ma.fields.String(metadata={"example": "55000.00"})
+    breakdown = ma.fields.Dict(metadata={"description": "every line, standard and cap, as a voucher stores it"})
+    eligible = ma.fields.Boolean()
+    ineligible_reason = ma.fields.String(allow_none=True)
+    budget_available = ma.fields.String(metadata={"example": "945000.00"})
+    would_be = ma.fields.String(metadata={"description": "reserved | waitlisted | refused (ineligible or nothing "
+                                                         "to subsidise)"})
+    waitlist_reason = ma.fields.String(allow_none=True, metadata={"description": "budget | city_quota"})
+    contract_amount = ma.fields.String()
+    lines = ma.fields.List(ma.fields.Dict())
+    sum_of_lines = ma.fields.String()
+    city = ma.fields.String()
+    max_share_rate = ma.fields.String()
+    max_share_cap = ma.fields.String()
+    enterprise_cap_left = ma.fields.String()
+    provider_quota_left = ma.fields.String()
+    binding = ma.fields.List(ma.fields.String())
+    settings_version = ma.fields.Integer()
+    settings = ma.fields.Dict()
+
+
 class Quantity(ma.fields.Field):
     """A quantity as a JSON integer or a decimal string ("2000", "12.50"); never a float."""
 
@@ -46,6 +69,16 @@ class ContractIn(ma.Schema):
     enterprise_id = Id(required=True)
     signed_on = ma.fields.Date(required=True)
     lines = ma.fields.List(ma.fields.Nested(ContractLineIn), required=True, validate=ma.validate.Length(min=1))
+    separate = ma.fields.Boolean(load_default=False, metadata={
+        "description": "true: this is a separate contract even though one with the same parties, signing date "
+                       "and lines is recorded already (otherwise DUPLICATE_CONTRACT)", "example": False})
+
+
+class ContractListArgs(PageArgs):
+    enterprise_id = Id(load_default=None)
+    provider_id = Id(load_default=None)
+    signed_from = ma.fields.Date(load_default=None, metadata={"description": "signed on or after"})
+    signed_to = ma.fields.Date(load_default=None, metadata={"description": "signed on or before"})
 
 
 class ContractLineOut(ma.Schema):
@@ -64,6 +97,9 @@ class ContractOut(ma.Schema):
     signed_on = ma.fields.Date()
     amount = Money()
     lines = ma.fields.List(ma.fields.Nested(ContractLineOut))
+
+
+ContractPage = page_schema(ContractOut, "ContractPage")
 
 
 class VoucherIn(ma.Schema):

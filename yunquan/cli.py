@@ -380,8 +380,9 @@ def loans_default():
 
 
 def _register_optional_commands():
-    from yunquan.demo import demo
+    from yunquan.demo import demo, demo_statement
     main.add_command(demo)
+    main.add_command(demo_statement)
 
 
 _register_optional_commands()

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
@@ -145,6 +147,50 @@ def import_matching_statement(pilot, ctx, frozen_clock):
     assert r.status_code == 201, r.json
 
 
+ZH_HEADER = "交易流水号,交易日期,参考号,收款账号,金额"
+
+
+@given(parsers.parse('"{name}" 的兑付已审核通过且公示期满，财务已组批并审批'))
+def approved_batch(pilot, ctx, frozen_clock, name):
+    upload_evidence(pilot, ctx, name)
+    submit_claim(pilot, ctx, name, "190000.00")
+    approve_claim(pilot, ctx)
+    frozen_clock("2026-03-10T09:00:00+08:00")
+    build_batch(pilot, ctx)
+    approve_batch(pilot, ctx)
+    assert ctx["batch"]["status"] == "approved", ctx["batch"]
+
+
+def _bank_rows(pilot, ctx, day: str) -> list[list]:
+    rows = list(csv.DictReader(io.StringIO(pilot.bank_file(ctx["batch"]["id"]))))
+    return [[f"网银{i:04d}", day, r["reference"], r["payee_account"], f"{Decimal(r['amount']):,.2f}"]
+            for i, r in enumerate(rows, start=1)]
+
+
+@when(parsers.parse('导入网银导出的 {fmt} 回单，日期写作 "{day}"'))
+def import_bank_export(pilot, ctx, fmt, day):
+    rows = _bank_rows(pilot, ctx, day)
+    if fmt == "XLSX":
+        from openpyxl import Workbook
+        wb = Workbook()
+        wb.active.append(ZH_HEADER.split(","))
+        for r in rows:
+            wb.active.append([r[0], dt.date.fromisoformat(r[1]), r[2], r[3], float(r[4].replace(",", ""))])
+        buf = io.BytesIO()
+        wb.save(buf)
+        data, name = buf.getvalue(), "回单.xlsx"
+    else:
+        text = "\r\n".join([ZH_HEADER] + [",".join(f'"{c}"' if "," in c else c for c in r) for r in rows]) + "\r\n"
+        data, name = text.encode("gbk"), "回单.csv"
+    r = _record(ctx, pilot.import_statement(data, filename=name), "reconciliation")
+    assert r.status_code == 201, r.json
+
+
+@when("导入只有中文表头的回单")
+def import_header_only(pilot, ctx):
+    _record(ctx, pilot.import_statement((ZH_HEADER + "\r\n").encode("gbk")))
+
+
 # --- then ------------------------------------------------------------------------------------
 
 def _claim(pilot, ctx) -> dict:
@@ -217,13 +263,14 @@ def batch_is(pilot, ctx, status, total):
 @then(parsers.parse('银行文件有 {count:d} 行，收款人 "{payee}"、金额 "{amount}" 元'))
 def bank_file_is(pilot, ctx, count, payee, amount):
     text = pilot.bank_file(ctx["batch"]["id"])
-    assert text.splitlines()[0] == "reference,payee_name,payee_account,amount"
+    assert text.splitlines()[0] == "reference,payee_name,payee_account,payee_bank,amount,purpose"
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == count
     org = pilot.enterprises[payee]
     line = ctx["batch"]["lines"][0]
     assert rows[0] == {"reference": line["reference"], "payee_name": payee, "payee_account": org.bank_account,
-                       "amount": amount}
+                       "payee_bank": org.bank_name, "amount": amount,
+                       "purpose": f"2026年上云上平台服务券 兑付申请{line['claim_id']}号"}
 
 
 @then(parsers.parse('对账结果为 匹配 {matched:d}、金额不符 {mismatch:d}、未知参考号 {unknown:d}、缺失 {missing:d}、'

@@ -50,6 +50,7 @@ CONTRACT = 1_000_000
 # Refusals a user can cause are expected; these only a bug can cause.
 BUGS = {"NEGATIVE_BALANCE", "IDEMPOTENCY_MISMATCH", "RESERVATION_CLOSED", "RESERVATION_EXCEEDED", "UNKNOWN_ACCOUNT",
         "INVALID_JOURNAL", "UNBALANCED_JOURNAL", "ALREADY_REVERSED", "BANK_TXN_CONFLICT", "STATEMENT_LINE_INVALID",
+        "STATEMENT_AMOUNT_INVALID", "STATEMENT_DATE_INVALID",
         "STATEMENT_HEADER_INVALID", "NOT_FOUND"}
 # No shrinking: every step is a database transaction, and shrinking a long failing sequence takes
 # minutes. A failure prints the sequence as found, which replays deterministically (derandomize).
@@ -57,7 +58,7 @@ PHASES = [Phase.explicit, Phase.reuse, Phase.generate]
 START = dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
-def run(engine, tmp_path) -> Counter:
+def run(engine, tmp_path, steps: int = 40) -> Counter:
     """Run the machine; returns how often each step and outcome happened."""
     uowf = UowFactory(engine)
     seen: Counter = Counter()
@@ -103,7 +104,7 @@ def run(engine, tmp_path) -> Counter:
                     contract, _ = contracts.record(u, actor_id=p_user, provider_id=provider.id, enterprise_id=org.id,
                                                    signed_on=dt.date(2026, 2, 1),
                                                    lines=[{"product_id": pid, "quantity": Decimal(10),
-                                                           "unit_price": 100_000}])
+                                                           "unit_price": 100_000}], separate=True)
                 with uowf() as u:
                     self.vouchers.append(applications.apply(u, actor=Actor(uid, org.id), scheme_id=self.scheme,
                                                             contract_id=contract.id).id)
@@ -263,23 +264,30 @@ def run(engine, tmp_path) -> Counter:
                                                                              C.id.not_in(lined))) == 0
                 assert total(sa.select(sa.func.count()).select_from(C).where(
                     C.status.in_(("in_batch",)), C.id.in_(sa.select(L.claim_id).where(L.status == "paid")))) == 0
+                # a voucher is settled exactly when the bank paid its claim
                 settled = total(sa.select(sa.func.count()).select_from(Voucher).where(Voucher.status == "settled"))
-                assert settled == total(sa.select(sa.func.count()).select_from(C).where(
-                    C.status.in_(("publicity", "payable", "in_batch", "paid"))))
+                assert settled == total(sa.select(sa.func.count()).select_from(C).where(C.status == "paid"))
 
         def teardown(self):
             clock.set_clock(None)
 
     run_state_machine_as_test(Pilot, settings=settings(
-        max_examples=15, stateful_step_count=40, deadline=None, derandomize=True, database=None, phases=PHASES,
+        max_examples=15, stateful_step_count=steps, deadline=None, derandomize=True, database=None, phases=PHASES,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
     return seen
 
 
+REACHED = ("submit: done", "approve: done", "return: done", "object: done", "approve batch: done",
+           "statement line: matched", "statement line: returned", "statement line: amount_mismatch",
+           "statement line: duplicate")
+
+
 def test_any_sequence_of_steps_keeps_the_ledger_verified_and_the_budget_explained(db, tmp_path):
     seen = run(db, tmp_path)
-    # the sequences reached every kind of step, so the invariants were checked where it matters
-    for what in ("submit: done", "approve: done", "return: done", "object: done", "approve batch: done",
-                 "statement line: matched", "statement line: returned", "statement line: amount_mismatch",
-                 "statement line: duplicate"):
-        assert seen[what] > 0, (what, sorted(seen.items()))
+    # the sequences reached every kind of step, so the invariants were checked where it matters. The
+    # sequences are deterministic but chaotic: any change to what a step does moves them, so a kind
+    # of step the first run missed gets a second, longer run (its own fixed sequences) to reach it.
+    if any(seen[what] == 0 for what in REACHED):
+        seen += run(db, tmp_path, steps=60)
+    for what in REACHED:
+        assert seen[what] > 0, (what, "; ".join(f"{k}={v}" for k, v in sorted(seen.items())))

@@ -75,7 +75,7 @@ def test_an_approval_replayed_with_its_idempotency_key_returns_the_first_answer(
     assert budget_of(pilot, scheme["id"])["in_transit"] == "156750.00"
 
 
-def test_the_bank_file_is_utf8_csv_of_exactly_the_approved_lines(pilot, scheme, payable):
+def test_the_bank_file_is_utf8_csv_with_a_bom_of_exactly_the_approved_lines(pilot, scheme, payable):
     batch = pilot.build_batch(scheme["id"]).json
     r = pilot.call("GET", f"/payout-batches/{batch['id']}/bank-file", pilot.finance()[0])
     assert (r.status_code, r.json["code"]) == (409, "BATCH_NOT_APPROVED")
@@ -83,13 +83,34 @@ def test_the_bank_file_is_utf8_csv_of_exactly_the_approved_lines(pilot, scheme, 
     r = pilot.call("GET", f"/payout-batches/{batch['id']}/bank-file", pilot.finance()[1])
     assert r.status_code == 200 and r.mimetype == "text/csv" and r.is_streamed
     assert "attachment" in r.headers["Content-Disposition"]
-    text = r.data.decode("utf-8")
-    assert text.splitlines()[0] == "reference,payee_name,payee_account,amount"
+    assert r.data.startswith(b"\xef\xbb\xbf")  # Excel on Chinese Windows reads it as UTF-8
+    text = r.data.decode("utf-8-sig")
+    assert text.splitlines()[0] == "reference,payee_name,payee_account,payee_bank,amount,purpose"
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows == [{"reference": line["reference"], "payee_name": line["payee_name"],
-                     "payee_account": line["payee_account"], "amount": line["amount"]} for line in batch["lines"]]
+                     "payee_account": line["payee_account"], "payee_bank": line["payee_bank"],
+                     "amount": line["amount"],
+                     "purpose": f"2026年上云上平台服务券 兑付申请{line['claim_id']}号"} for line in batch["lines"]]
+    assert {row["payee_bank"] for row in rows} == {"测试银行"}
     r = pilot.call("GET", f"/payout-batches/{batch['id']}/bank-file", pilot.reviewer)
     assert (r.status_code, r.json["code"]) == (403, "FORBIDDEN")
+
+
+def test_the_bank_file_as_xlsx_has_the_same_columns_and_rows_as_the_csv(pilot, scheme, payable):
+    from openpyxl import load_workbook
+
+    batch = pilot.approve_batch(pilot.build_batch(scheme["id"]).json["id"]).json
+    csv_rows = list(csv.reader(io.StringIO(pilot.bank_file(batch["id"]))))
+    r = pilot.call("GET", f"/payout-batches/{batch['id']}/bank-file?format=xlsx", pilot.finance()[0])
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    assert r.headers["Content-Disposition"].endswith('.xlsx"')
+    ws = load_workbook(io.BytesIO(r.data)).worksheets[0]
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    assert cells[0] == csv_rows[0]
+    assert [[str(v) if i != 4 else f"{v:.2f}" for i, v in enumerate(row)] for row in cells[1:]] == csv_rows[1:]
+    assert all(row[4].number_format == "0.00" for row in list(ws.iter_rows())[1:])
+    r = pilot.call("GET", f"/payout-batches/{batch['id']}/bank-file?format=pdf", pilot.finance()[0])
+    assert (r.status_code, r.json["code"]) == (422, "VALIDATION_ERROR")
 
 
 def test_a_payee_without_a_bank_account_is_left_out_and_reported(pilot, scheme, no_publicity):

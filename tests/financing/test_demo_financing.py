@@ -23,8 +23,8 @@ def test_the_demo_loads_a_loan_with_repayments_a_reward_claim_and_an_order_finan
         assert [(k, s) for k, s, _ in loans] == [("instalment", "active"), ("order", "active")]
         assert str(loans[0].first_due_on) == "2026-08-28"
         assert c.execute(sa.select(sa.func.count()).select_from(LoanRepayment.__table__)).scalar() == 3
-        assert c.execute(sa.select(Claim.kind, Claim.status, Claim.final_amount)).all() == \
-            [("financing_reward", "submitted", 192_50)]
-        voucher = c.execute(sa.select(Voucher.status, Voucher.assignee_org_id)).one()
+        assert c.execute(sa.select(Claim.kind, Claim.status, Claim.final_amount).order_by(Claim.id)).all() == \
+            [("financing_reward", "submitted", 192_50), ("voucher", "publicity", 43_000_00)]
+        voucher = c.execute(sa.select(Voucher.status, Voucher.assignee_org_id).order_by(Voucher.id).limit(1)).one()
         bank = c.execute(sa.text("SELECT id FROM organisation WHERE kind = 'financier'")).scalar()
         assert tuple(voucher) == ("issued", bank)

@@ -82,6 +82,12 @@ class Pilot:
                  provider_token: str | None = None) -> dict:
         body = {"enterprise_id": self.enterprises[enterprise].id, "signed_on": signed_on,
                 "lines": [{"product_id": self.products[k], "quantity": q, "unit_price": u} for k, q, u in lines]}
+        # A scenario that signs the same contract again means another one (DUPLICATE_CONTRACT otherwise)
+        key = (provider_token or self.provider_token, enterprise, signed_on, tuple(sorted(map(str, lines))))
+        self._signed = getattr(self, "_signed", set())
+        if key in self._signed:
+            body["separate"] = True
+        self._signed.add(key)
         return self.ok("POST", "/contracts", provider_token or self.provider_token, 201, json=body)
 
     def apply(self, enterprise: str, scheme_id: int, contract_id: int):
@@ -150,7 +156,7 @@ class Pilot:
     def bank_file(self, batch_id: int) -> str:
         r = self.call("GET", f"/payout-batches/{batch_id}/bank-file", self.finance()[0])
         assert r.status_code == 200, r.data[:500]
-        return r.data.decode("utf-8")
+        return r.data.decode("utf-8-sig")
 
     def import_statement(self, text: str | bytes, filename: str = "statement.csv", token: str | None = None):
         data = text.encode("utf-8") if isinstance(text, str) else text

@@ -55,7 +55,8 @@ def test_budget_parts_always_add_up(uow_factory, world, frozen_clock, steps, bud
                 with uow_factory() as u:
                     c, _ = contracts.record(u, actor_id=p_user, provider_id=provider.id, enterprise_id=ent.id,
                                             signed_on=dt.date(2026, 2, 1),
-                                            lines=[{"product_id": pid, "quantity": Decimal(n), "unit_price": 1000_00}])
+                                            lines=[{"product_id": pid, "quantity": Decimal(n), "unit_price": 1000_00}],
+                                            separate=True)
                 with uow_factory() as u:
                     vouchers.append(applications.apply(u, actor=applications.Actor(e_user, ent.id),
                                                        scheme_id=scheme.id, contract_id=c.id).id)

@@ -190,8 +190,8 @@ def test_the_dry_run_quotes_without_reserving(pilot):
     q = pilot.ok("POST", f"/schemes/{s['id']}/dry-run", pilot.admin, json={"contract_id": c["id"]})
     assert q["face_value"] == "55000.00" and q["eligible"] is True
     assert pilot.budget(s["id"])["reserved"] == "0.00"
-    assert pilot.call("POST", f"/schemes/{s['id']}/dry-run", pilot.enterprise_tokens["南海陶瓷"],
-                      json={"contract_id": c["id"]}).status_code == 403
+    assert pilot.call("POST", f"/schemes/{s['id']}/dry-run", pilot.enterprise_tokens["大岭山家具"],
+                      json={"contract_id": c["id"]}).status_code == 403  # another enterprise's contract
 
 
 def test_a_rejected_application_frees_the_contract_for_a_new_one(pilot):

@@ -110,6 +110,43 @@ def one_line_contract(pilot, ctx, name, product, quantity, price):
     ctx["contracts"][name] = pilot.contract(name, [(product, quantity, price)])
 
 
+def _worked_body(pilot, name: str, **extra) -> dict:
+    return {"enterprise_id": pilot.enterprises[name].id, "signed_on": "2026-02-20", **extra,
+            "lines": [{"product_id": pilot.products[k], "quantity": q, "unit_price": u} for k, q, u in WORKED_LINES]}
+
+
+@when(parsers.parse('服务商再次录入与 "{name}" 的同一份工作示例合同'))
+def same_contract_again(pilot, ctx, name):
+    ctx["last"] = pilot.call("POST", "/contracts", pilot.provider_token, json=_worked_body(pilot, name))
+
+
+@when(parsers.parse('服务商录入与 "{name}" 的同一份工作示例合同，并声明是另一份合同'))
+def separate_contract(pilot, ctx, name):
+    ctx["contracts"][name] = pilot.ok("POST", "/contracts", pilot.provider_token, 201,
+                                      json=_worked_body(pilot, name, separate=True))
+
+
+@then(parsers.parse('"{name}" 能看到 {count:d} 份合同'))
+def sees_contracts(pilot, name, count):
+    page = pilot.ok("GET", "/contracts", pilot.enterprise_tokens[name])
+    assert len(page["items"]) == count
+    assert {c["enterprise_id"] for c in page["items"]} == {pilot.enterprises[name].id}
+
+
+@then(parsers.parse('"{name}" 预览自己的合同，面值为 "{value}" 元，可以预留'))
+def previews_own(pilot, ctx, name, value):
+    q = pilot.ok("POST", f"/schemes/{ctx['scheme']['id']}/dry-run", pilot.enterprise_tokens[name],
+                 json={"contract_id": ctx["contracts"][name]["id"]})
+    assert (q["face_value"], q["would_be"]) == (value, "reserved")
+
+
+@then(parsers.parse('"{name}" 预览 "{other}" 的合同被拒绝，错误码为 "{code}"'))
+def previews_other(pilot, ctx, name, other, code):
+    r = pilot.call("POST", f"/schemes/{ctx['scheme']['id']}/dry-run", pilot.enterprise_tokens[name],
+                   json={"contract_id": ctx["contracts"][other]["id"]})
+    assert r.json["code"] == code
+
+
 @when(parsers.parse('"{name}" 申请服务券'))
 @when(parsers.parse('"{name}" 为新合同申请服务券'))
 @when(parsers.parse('"{name}" 再次为同一合同申请服务券'))

@@ -135,7 +135,7 @@ class Model:
         self.available += c.held - c.final
         c.held = 0
         c.status, c.payable_from = "publicity", publicity(today, self.publicity_days).payable_from
-        self.vouchers[c.voucher].status = "settled"
+        # the voucher stays redeemed: it settles when the bank pays its claim
         self._promote()
         return "ok"
 
@@ -180,11 +180,13 @@ class Model:
             self.in_transit -= c.final
             self.disbursed += c.final
             c.status = "paid"
+            self.vouchers[c.voucher].status = "settled"
         for cid in returned:
             c = self.claims[cid]
             self.in_transit -= c.final
             self.payable += c.final
             c.status = "payable"
+            self.vouchers[c.voucher].status = "redeemed"
         return "ok"
 
     def check_invariants(self) -> None:

@@ -96,7 +96,7 @@ def cast(db, world, tmp_path):
                     contract, _ = contracts.record(u, actor_id=provider_user, provider_id=provider.id,
                                                    enterprise_id=org.id, signed_on=dt.date(2026, 2, 1),
                                                    lines=[{"product_id": view.id, "quantity": Decimal(q),
-                                                           "unit_price": 100_000}])
+                                                           "unit_price": 100_000}], separate=True)
                 owned[contract.id] = (org.id, contract.amount, 30_000 * q)  # 300.00 a unit: V = 30 % of A
         plans.append(Plan(index=p, enterprise_users=users, contracts=owned))
     yield {"uowf": uowf, "scheme": scheme.id, "plans": plans, "reviewer": reviewer_user, "authority": authority.id,
