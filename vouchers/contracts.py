@@ -133,10 +133,3 @@ def quantity_text(quantity: Decimal) -> str:
 
 def quantity_of(line: ContractLine) -> Decimal:
     return Decimal(line.quantity)
-
-
-def list_page(session, *, actor, after: int, limit: int, enterprise_id: int | None = None,
-              provider_id: int | None = None) -> list[Contract]:
-    """Contracts after id ``after``: an organisation sees those it is a party to, staff all."""
-    return party_page(session, Contract, actor=actor, after=after, limit=limit, enterprise_id=enterprise_id,
-                      provider_id=provider_id)
