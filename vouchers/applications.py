@@ -33,7 +33,7 @@ from vouchers.errors import (
     VoucherNotFound,
     WrongSchemeKind,
 )
-from vouchers.models import FUNDING_STATUSES, Voucher, VoucherClaim
+from vouchers.models import FUNDING_SQL, Voucher, VoucherClaim
 
 
 def quote(session, *, scheme_id: int, contract_id: int) -> dict:
@@ -70,7 +70,7 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     if actor.org_id != contract.enterprise_id:
         raise Forbidden("only the contract's enterprise may apply for its voucher")
     funded = s.exec(select(Voucher.id).where(Voucher.contract_id == contract.id,
-                                             Voucher.status.in_(FUNDING_STATUSES))).first()
+                                             sa.text(f"voucher.{FUNDING_SQL}"))).first()
     if funded is not None:
         raise DuplicateFunding("this contract is already funded", details={"voucher_id": funded})
     settings = schemes.settings_of(s, scheme)
