@@ -29,7 +29,7 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlmodel import select
 
-from adapters.tables import fetch, locked, one_of, party_page
+from adapters.tables import fetch, locked, one_of, party_page, update_rows
 from claims import evidence, kinds, rules
 from claims.errors import ClaimNotFound
 from claims.models import Claim
@@ -375,16 +375,14 @@ def release_from_batch(uow, claim_ids_query) -> None:
 
 def mark_paid(uow, paid: list[dict]) -> None:
     """The bank paid these claims: ``[{"c_id": claim id, "c_on": value date}]``."""
-    if paid:
-        uow.session.execute(sa.update(C).where(C.c.id == sa.bindparam("c_id"))
-                            .values(status="paid", paid_on=sa.bindparam("c_on")), paid)
+    if paid:  # one UPDATE … FROM (VALUES …) per chunk on PostgreSQL
+        update_rows(uow.session, C, [{"id": p["c_id"], "paid_on": p["c_on"]} for p in paid], fixed={"status": "paid"})
 
 
 def mark_returned(uow, returned: list[dict]) -> None:
     """The bank returned these payments (``[{"c_id": claim id}]``): payable again, for the next batch."""
     if returned:
-        uow.session.execute(sa.update(C).where(C.c.id == sa.bindparam("c_id")).values(status="payable", paid_on=None),
-                            returned)
+        update_rows(uow.session, C, [{"id": r["c_id"], "paid_on": None} for r in returned], fixed={"status": "payable"})
 
 
 __all__ = ["PublicityPolicy", "open_claim", "resubmit", "approve", "return_for_rework", "object_to", "get",

@@ -12,6 +12,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
+from adapters.tables import insert_rows
 from kernel import clock
 from ledger.service import _lock_head
 from payouts.models import BankStatement, BankTxn
@@ -62,8 +63,8 @@ def record(uow, *, statement_id: int, fresh: list[dict], revised: list[dict]) ->
                 "value_date": line.value_date, "reference": line.reference, "payee_account": line.payee_account,
                 "amount": line.amount, "outcome": d["outcome"], "reason": d.get("reason"),
                 "journal_id": d.get("journal_id")}
-    if fresh:
-        s.execute(sa.insert(T), [row(d) for d in fresh])
+    if fresh:  # COPY on PostgreSQL
+        insert_rows(s, T, [row(d) for d in fresh])
     if revised:
         s.execute(sa.update(T).where(T.c.id == sa.bindparam("t_id")).values(
             {k: sa.bindparam(f"v_{k}") for k in ("statement_id", "line_no", "value_date", "reference",
