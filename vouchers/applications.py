@@ -33,7 +33,7 @@ from vouchers.errors import (
     VoucherNotFound,
     WrongSchemeKind,
 )
-from vouchers.models import FUNDING_SQL, Voucher, VoucherClaim
+from vouchers.models import FUNDING_SQL, Contract, Voucher, VoucherClaim
 
 
 def quote(session, *, scheme_id: int, contract_id: int) -> dict:
@@ -56,8 +56,22 @@ def quote(session, *, scheme_id: int, contract_id: int) -> dict:
 
 
 def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
+    """Apply for a contract's voucher. What cannot change while the scheme is locked is read and
+    computed before the lock (the contract, its parties, each line's subsidy by its immutable
+    product version, the scheme's settings version); under the lock only what the decision depends
+    on: the window, duplicate funding, the caps and quotas (one read of the usage rows), the queue
+    and the budget, then the voucher and its reservation. Errors keep their order: scheme kind and
+    window, the contract's enterprise, duplicate funding, eligibility, the caps."""
     s = uow.session
     today = clock.today()
+    # Before the lock (on PostgreSQL the lock is a row lock: these reads keep other applications
+    # waiting no longer; on SQLite the transaction holds the write lock from its first statement).
+    found = s.exec(select(Contract).where(Contract.id == contract_id)).first()
+    early = None
+    if found is not None:
+        enterprise = organisations.get(s, found.enterprise_id)
+        provider = organisations.get(s, found.provider_id)
+        early = (found, enterprise, provider, pricing.priced_lines(s, found))
     scheme = schemes.lock(uow, scheme_id, today=today)
     if scheme.kind != "cloud":
         raise WrongSchemeKind("cloud vouchers are applied for under a cloud scheme", details={"kind": scheme.kind})
@@ -74,9 +88,13 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     if funded is not None:
         raise DuplicateFunding("this contract is already funded", details={"voucher_id": funded})
     settings = schemes.settings_of(s, scheme)
-    enterprise = organisations.get(s, contract.enterprise_id)
+    if early is None or early[0].enterprise_id != contract.enterprise_id:  # the contract came in meanwhile
+        early = (contract, organisations.get(s, contract.enterprise_id), organisations.get(s, contract.provider_id),
+                 pricing.priced_lines(s, contract))
+    _, enterprise, provider, lines = early
     scheme_rules.check_eligibility(pricing.facts(enterprise), settings, today)
-    fv = pricing.price(s, scheme=scheme, settings=settings, contract=contract, enterprise=enterprise)
+    fv, held = pricing.capped(s, scheme=scheme, settings=settings, lines=lines, enterprise=enterprise,
+                              provider=provider)
     if fv.face_value <= 0:
         raise CapExhausted("the subsidy for this contract is zero", details={"binding": list(fv.binding)})
     value = to_fen(fv.face_value)
@@ -84,7 +102,7 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     if reason is None and budget.read(s, scheme.id).available < value:
         reason = "budget"
     if reason is None:
-        city_left = pricing.city_left(s, scheme, settings, enterprise.city)
+        city_left = pricing.city_left(s, scheme, settings, enterprise.city, used=held["city"])
         if city_left is not None and city_left < value:
             reason = "city_quota"
     voucher = Voucher(

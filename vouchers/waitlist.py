@@ -26,13 +26,13 @@ from vouchers.models import Voucher
 
 def blocked_by_queue(session, scheme_id: int, city: str) -> str | None:
     """Strict first come, first served: nobody overtakes a voucher already waiting for the same money."""
-    waiting = select(Voucher.id).where(Voucher.scheme_id == scheme_id, Voucher.status == "waitlisted")
-    if session.exec(waiting.where(Voucher.waitlist_reason == "budget").limit(1)).first() is not None:
-        return "budget"
-    if session.exec(waiting.where(Voucher.waitlist_reason == "city_quota", Voucher.city == city)
-                    .limit(1)).first() is not None:
-        return "city_quota"
-    return None
+    def waiting(*conditions):
+        return sa.exists().where(Voucher.scheme_id == scheme_id, Voucher.status == "waitlisted", *conditions)
+    # One statement; CASE looks for the city's queue only when nobody waits for the budget.
+    return session.execute(sa.select(sa.case(
+        (waiting(Voucher.waitlist_reason == "budget"), "budget"),
+        (waiting(Voucher.waitlist_reason == "city_quota", Voucher.city == city), "city_quota"),
+        else_=None))).scalar()
 
 
 def reserve_for(uow, scheme: Scheme, voucher: Voucher, on: dt.date) -> None:
