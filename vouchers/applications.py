@@ -55,24 +55,7 @@ def quote(session, *, scheme_id: int, contract_id: int) -> dict:
     return out
 
 
-def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
-    """Apply for a contract's voucher. What cannot change while the scheme is locked is read and
-    computed before the lock (the contract, its parties, each line's subsidy by its immutable
-    product version, the scheme's settings version); under the lock only what the decision depends
-    on: the window, duplicate funding, the caps and quotas (one read of the usage rows), the queue
-    and the budget, then the voucher and its reservation. Errors keep their order: scheme kind and
-    window, the contract's enterprise, duplicate funding, eligibility, the caps."""
-    s = uow.session
-    today = clock.today()
-    # Before the lock (on PostgreSQL the lock is a row lock: these reads keep other applications
-    # waiting no longer; on SQLite the transaction holds the write lock from its first statement).
-    found = s.exec(select(Contract).where(Contract.id == contract_id)).first()
-    early = None
-    if found is not None:
-        enterprise = organisations.get(s, found.enterprise_id)
-        provider = organisations.get(s, found.provider_id)
-        early = (found, enterprise, provider, pricing.priced_lines(s, found))
-    scheme = schemes.lock(uow, scheme_id, today=today)
+def _open_for_applications(scheme: Scheme, today: dt.date) -> None:
     if scheme.kind != "cloud":
         raise WrongSchemeKind("cloud vouchers are applied for under a cloud scheme", details={"kind": scheme.kind})
     if not scheme.apply_from <= today <= scheme.apply_to:
@@ -80,6 +63,11 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
             f"applications are accepted from {scheme.apply_from} to {scheme.apply_to}",
             details={"apply_from": scheme.apply_from.isoformat(), "apply_to": scheme.apply_to.isoformat(),
                      "today": today.isoformat()})
+
+
+def _unfunded_contract(s, actor: Actor, contract_id: int) -> Contract:
+    """The contract, locked (every application locks its contract before its scheme), applied for
+    by its own enterprise and funded by no voucher."""
     contract = contracts.get(s, contract_id, lock=True)
     if actor.org_id != contract.enterprise_id:
         raise Forbidden("only the contract's enterprise may apply for its voucher")
@@ -87,12 +75,40 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
                                              sa.text(f"voucher.{FUNDING_SQL}"))).first()
     if funded is not None:
         raise DuplicateFunding("this contract is already funded", details={"voucher_id": funded})
+    return contract
+
+
+def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
+    """Apply for a contract's voucher.
+
+    Before the scheme lock, what it does not guard: the scheme's kind and windows (they never
+    change), the contract (locked ``FOR UPDATE``: only applications lock contracts, always before
+    their scheme, so two applications for one contract under two schemes queue on it), duplicate
+    funding (only an application holding the contract's lock creates a funding voucher), the
+    settings version, eligibility and each line's subsidy (one query joining the pinned, immutable
+    product versions). Under the scheme lock only what the decision depends on: a changed settings
+    version (read again), the caps and quotas (one read of the usage rows), the queue and the
+    budget, then the voucher and its reservation. If taking the lock committed work that fell due
+    (a checkpoint lets go of the contract's lock), the contract is locked and checked again.
+    Errors keep their order: kind and window, the contract's enterprise, duplicate funding,
+    eligibility, the caps."""
+    s = uow.session
+    today = clock.today()
+    scheme = schemes.get(s, scheme_id)
+    _open_for_applications(scheme, today)
+    contract = _unfunded_contract(s, actor, contract_id)
+    enterprise = organisations.get(s, contract.enterprise_id)
+    provider = organisations.get(s, contract.provider_id)
     settings = schemes.settings_of(s, scheme)
-    if early is None or early[0].enterprise_id != contract.enterprise_id:  # the contract came in meanwhile
-        early = (contract, organisations.get(s, contract.enterprise_id), organisations.get(s, contract.provider_id),
-                 pricing.priced_lines(s, contract))
-    _, enterprise, provider, lines = early
     scheme_rules.check_eligibility(pricing.facts(enterprise), settings, today)
+    lines = pricing.priced_lines(s, contract)
+    version, checkpoints = scheme.settings_version, uow.checkpoints
+    scheme = schemes.lock(uow, scheme_id, today=today)  # --- the scheme lock: one application at a time
+    if uow.checkpoints != checkpoints:
+        contract = _unfunded_contract(s, actor, contract_id)
+    if scheme.settings_version != version:
+        settings = schemes.settings_of(s, scheme)
+        scheme_rules.check_eligibility(pricing.facts(enterprise), settings, today)
     fv, held = pricing.capped(s, scheme=scheme, settings=settings, lines=lines, enterprise=enterprise,
                               provider=provider)
     if fv.face_value <= 0:

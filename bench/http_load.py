@@ -1,7 +1,7 @@
 """Voucher applications and reads over HTTP, against PostgreSQL's own commit rate measured in the
 same run.
 
-    .venv/bin/python bench/http.py [--applicants 2000] [--clients 16] [--seconds 30] [--reads 4000]
+    .venv/bin/python bench/http_load.py [--applicants 2000] [--clients 16] [--seconds 30] [--reads 4000]
 
 1. A fresh PostgreSQL database: one cloud scheme whose budget covers every applicant, one
    provider, one product, ``applicants`` enterprises each with a user and a contract (through the
@@ -27,13 +27,12 @@ from __future__ import annotations
 import os
 import sys
 
-# This file is named http.py: the bench folder must come after the standard library on the path, or
-# ``import http.client`` (here and in every library) would find this script.
-_HERE = os.path.abspath(os.path.dirname(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-import http.client  # noqa: E402  (the standard library's, now cached in sys.modules)
+# Not "bench/http.py": a script of that name shadows the standard library's ``http`` package for
+# every script in this folder (Python puts the script's folder first on the path).
+import http.client  # noqa: E402
 
-sys.path.append(_HERE)
+_HERE = os.path.abspath(os.path.dirname(__file__))
+sys.path.insert(0, _HERE)
 sys.path.insert(0, os.path.join(_HERE, ".."))
 
 import argparse  # noqa: E402
