@@ -17,7 +17,7 @@ from sqlmodel import select
 from adapters.tables import fetch, party_page
 from claims.models import Claim
 from kernel import clock
-from kernel.errors import Forbidden, InvalidState, SelfApproval
+from kernel.errors import DomainError, Forbidden, InvalidState, SelfApproval
 from kernel.money import from_fen, to_fen
 from parties import service as organisations
 from parties.actors import Actor
@@ -65,9 +65,30 @@ def _open_for_applications(scheme: Scheme, today: dt.date) -> None:
                      "today": today.isoformat()})
 
 
-def _unfunded_contract(s, actor: Actor, contract_id: int) -> Contract:
-    """The contract, locked (every application locks its contract before its scheme), applied for
-    by its own enterprise and funded by no voucher."""
+def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
+    """Apply for a contract's voucher.
+
+    Before the scheme lock, what it does not guard and what never changes: the scheme's kind and
+    windows, the contract and its parties, the settings version, eligibility and each line's
+    subsidy (one query joining the pinned, immutable product versions). Under the lock, every
+    decision in the order the workload's model expects (the contract locked, its enterprise,
+    duplicate funding, eligibility under a settings version changed meanwhile, the caps and quotas
+    from one read of the usage rows, the queue and the budget), then the voucher and its
+    reservation. Errors keep their order: kind and window, the contract's enterprise, duplicate
+    funding, eligibility, the caps."""
+    s = uow.session
+    today = clock.today()
+    scheme = schemes.get(s, scheme_id)
+    _open_for_applications(scheme, today)
+    early = s.exec(select(Contract).where(Contract.id == contract_id)).first()
+    if early is not None:
+        enterprise = organisations.get(s, early.enterprise_id)
+        provider = organisations.get(s, early.provider_id)
+        settings = schemes.settings_of(s, scheme)
+        ineligible = _ineligible(enterprise, settings, today)
+        lines = pricing.priced_lines(s, early)
+        version = scheme.settings_version
+    scheme = schemes.lock(uow, scheme_id, today=today)  # --- the scheme lock: one application at a time
     contract = contracts.get(s, contract_id, lock=True)
     if actor.org_id != contract.enterprise_id:
         raise Forbidden("only the contract's enterprise may apply for its voucher")
@@ -75,40 +96,15 @@ def _unfunded_contract(s, actor: Actor, contract_id: int) -> Contract:
                                              sa.text(f"voucher.{FUNDING_SQL}"))).first()
     if funded is not None:
         raise DuplicateFunding("this contract is already funded", details={"voucher_id": funded})
-    return contract
-
-
-def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
-    """Apply for a contract's voucher.
-
-    Before the scheme lock, what it does not guard: the scheme's kind and windows (they never
-    change), the contract (locked ``FOR UPDATE``: only applications lock contracts, always before
-    their scheme, so two applications for one contract under two schemes queue on it), duplicate
-    funding (only an application holding the contract's lock creates a funding voucher), the
-    settings version, eligibility and each line's subsidy (one query joining the pinned, immutable
-    product versions). Under the scheme lock only what the decision depends on: a changed settings
-    version (read again), the caps and quotas (one read of the usage rows), the queue and the
-    budget, then the voucher and its reservation. If taking the lock committed work that fell due
-    (a checkpoint lets go of the contract's lock), the contract is locked and checked again.
-    Errors keep their order: kind and window, the contract's enterprise, duplicate funding,
-    eligibility, the caps."""
-    s = uow.session
-    today = clock.today()
-    scheme = schemes.get(s, scheme_id)
-    _open_for_applications(scheme, today)
-    contract = _unfunded_contract(s, actor, contract_id)
-    enterprise = organisations.get(s, contract.enterprise_id)
-    provider = organisations.get(s, contract.provider_id)
-    settings = schemes.settings_of(s, scheme)
-    scheme_rules.check_eligibility(pricing.facts(enterprise), settings, today)
-    lines = pricing.priced_lines(s, contract)
-    version, checkpoints = scheme.settings_version, uow.checkpoints
-    scheme = schemes.lock(uow, scheme_id, today=today)  # --- the scheme lock: one application at a time
-    if uow.checkpoints != checkpoints:
-        contract = _unfunded_contract(s, actor, contract_id)
+    if early is None:  # the contract was recorded meanwhile
+        enterprise = organisations.get(s, contract.enterprise_id)
+        provider = organisations.get(s, contract.provider_id)
+        lines, version = pricing.priced_lines(s, contract), None
     if scheme.settings_version != version:
         settings = schemes.settings_of(s, scheme)
-        scheme_rules.check_eligibility(pricing.facts(enterprise), settings, today)
+        ineligible = _ineligible(enterprise, settings, today)
+    if ineligible is not None:
+        raise ineligible
     fv, held = pricing.capped(s, scheme=scheme, settings=settings, lines=lines, enterprise=enterprise,
                               provider=provider)
     if fv.face_value <= 0:
@@ -135,6 +131,16 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
         s.add(voucher)
     uow.commit()
     return voucher
+
+
+def _ineligible(enterprise, settings, today: dt.date) -> DomainError | None:
+    """The eligibility error for this enterprise under these settings, or None (raised later, in
+    its turn among the checks)."""
+    try:
+        scheme_rules.check_eligibility(pricing.facts(enterprise), settings, today)
+    except DomainError as exc:
+        return exc
+    return None
 
 
 # --- reading -----------------------------------------------------------------------------------

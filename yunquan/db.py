@@ -136,7 +136,6 @@ class UnitOfWork:
         self.anchors = anchors  # the ledger anchors file, or None to write no anchors
         self.session: Session | None = None
         self.committed = False
-        self.checkpoints = 0  # how many times ``checkpoint`` ran (a caller can tell its locks were let go)
         self._after_commit: list[Callable[[], Any]] = []
 
     def __enter__(self) -> "UnitOfWork":
@@ -182,7 +181,6 @@ class UnitOfWork:
             self.session.flush()
         else:
             self.session.commit()
-            self.checkpoints += 1
 
     def rollback(self) -> None:
         self._after_commit = []
