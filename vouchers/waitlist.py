@@ -14,7 +14,7 @@ import json
 import sqlalchemy as sa
 from sqlmodel import select
 
-from adapters.tables import locked
+from adapters.tables import locked, rare
 from kernel.money import from_fen, to_fen
 from parties import service as organisations
 from schemes import budget
@@ -27,7 +27,7 @@ from vouchers.models import Voucher
 def blocked_by_queue(session, scheme_id: int, city: str) -> str | None:
     """Strict first come, first served: nobody overtakes a voucher already waiting for the same money."""
     def waiting(*conditions):
-        return sa.exists().where(Voucher.scheme_id == scheme_id, Voucher.status == "waitlisted", *conditions)
+        return sa.exists().where(Voucher.scheme_id == scheme_id, rare(Voucher.status == "waitlisted"), *conditions)
     # One statement; CASE looks for the city's queue only when nobody waits for the budget.
     return session.execute(sa.select(sa.case(
         (waiting(Voucher.waitlist_reason == "budget"), "budget"),
@@ -59,7 +59,7 @@ def promote(uow, scheme: Scheme, settings: scheme_rules.Settings, on: dt.date) -
     blocked_cities: set[str] = set()
     after = None
     while True:
-        q = select(Voucher).where(Voucher.scheme_id == scheme.id, Voucher.status == "waitlisted")
+        q = select(Voucher).where(Voucher.scheme_id == scheme.id, rare(Voucher.status == "waitlisted"))
         if blocked_cities:
             q = q.where(Voucher.city.not_in(sorted(blocked_cities)))
         if after is not None:
