@@ -195,7 +195,7 @@ def _whole_queue_promotion(uow_factory, scheme_id, monkeypatch, page_size):
         scheme = schemes.lock(u, scheme_id)
         promoted = waitlist.promote(u, scheme, schemes.settings_of(u.session, scheme), dt.date(2026, 3, 2))
         out = [v.id for v in promoted]
-        statuses = dict(u.session.query(Voucher.id, Voucher.status).filter(Voucher.scheme_id == scheme_id).all())
+        statuses = dict(u.session.exec(select(Voucher.id, Voucher.status).where(Voucher.scheme_id == scheme_id)).all())
         u.rollback()
     return out, statuses
 
@@ -221,7 +221,7 @@ def test_the_paged_waitlist_promotes_exactly_what_one_pass_over_the_whole_queue_
             applied.append(applications.apply(u, actor=Actor(e_user, ent.id), scheme_id=scheme.id,
                                               contract_id=c.id))
     with uow_factory() as u:
-        waiting_before = u.session.query(Voucher).filter(Voucher.status == "waitlisted").count()
+        waiting_before = len(u.session.exec(select(Voucher.id).where(Voucher.status == "waitlisted")).all())
     assert waiting_before >= 4  # several pages at page sizes 1, 2 and 3
     reserved = [v for v in applied if v.status == "reserved"]
     with uow_factory() as u:  # free money: reject the first reserved voucher, keep the promotion uncommitted
