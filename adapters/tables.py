@@ -69,12 +69,12 @@ def insert_rows(s, table: sa.Table, rows: list[dict]) -> None:
                          values)
 
 
-def update_rows(s, table: sa.Table, rows: list[dict], *, key: str = "id", fixed: dict | None = None,
-                chunk: int = 2000) -> None:
+def update_rows(s, table: sa.Table, rows: list[dict], *, key: str = "id", fixed: dict | None = None) -> None:
     """Set columns of many rows, each to its own values: ``rows`` are dicts of ``key`` and the
     columns to set (the same columns in each), ``fixed`` columns get one value for all. PostgreSQL:
-    one ``UPDATE … FROM (VALUES …)`` per ``chunk`` rows; SQLite: the driver's executemany (in
-    process, no round trips to save)."""
+    one ``UPDATE … FROM (VALUES …)`` whose rows come as one array per column (``unnest``: a short
+    statement with one parameter per column, however many rows); SQLite: the driver's executemany
+    (in process, no round trips to save)."""
     if not rows:
         return
     fixed = fixed or {}
@@ -84,19 +84,14 @@ def update_rows(s, table: sa.Table, rows: list[dict], *, key: str = "id", fixed:
     convert = [(c, table.c[c].type.bind_processor(dialect)) for c in [key, *columns]]
     const = {c: (table.c[c].type.bind_processor(dialect) or (lambda v: v))(v) for c, v in fixed.items()}
     if dialect.name == "postgresql":
-        types = {c: table.c[c].type.compile(dialect=dialect) for c in [key, *columns]}
+        names = [key, *columns]
+        types = {c: table.c[c].type.compile(dialect=dialect) for c in names}
         sets = [f"{c} = v.{c}" for c in columns] + [f"{c} = %s" for c in const]
-        for i in range(0, len(rows), chunk):
-            part = rows[i:i + chunk]
-            first = "(" + ", ".join(f"%s::{types[c]}" for c in [key, *columns]) + ")"
-            rest = "(" + ", ".join(["%s"] * (1 + len(columns))) + ")"
-            sql = (f"UPDATE {table.name} SET {', '.join(sets)} FROM (VALUES {first}"
-                   f"{(', ' + rest) * (len(part) - 1)}) AS v ({', '.join([key, *columns])}) "
-                   f"WHERE {table.name}.{key} = v.{key}")
-            params = list(const.values())
-            for row in part:
-                params.extend(row[c] if f is None else f(row[c]) for c, f in convert)
-            conn.exec_driver_sql(sql, tuple(params))
+        sql = (f"UPDATE {table.name} SET {', '.join(sets)} FROM unnest("
+               f"{', '.join(f'%s::{types[c]}[]' for c in names)}) AS v ({', '.join(names)}) "
+               f"WHERE {table.name}.{key} = v.{key}")
+        arrays = [[row[c] if f is None else f(row[c]) for row in rows] for c, f in convert]
+        conn.exec_driver_sql(sql, (*const.values(), *arrays))
         return
     sets = [f"{c} = ?" for c in columns] + [f"{c} = ?" for c in const]
     values = [tuple([*(row[c] if f is None else f(row[c]) for c, f in convert[1:]), *const.values(),

@@ -12,7 +12,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from adapters.tables import insert_rows
+from adapters.tables import insert_rows, one_of
 from kernel import clock
 from ledger.service import _lock_head
 from payouts.models import BankStatement, BankTxn
@@ -46,7 +46,8 @@ def known(session, txn_ids: Iterable[str]) -> dict[str, KnownTxn]:
     ids = list(dict.fromkeys(txn_ids))
     out: dict[str, KnownTxn] = {}
     for i in range(0, len(ids), 500):
-        for r in session.execute(sa.select(T).where(T.c.bank_txn_id.in_(ids[i:i + 500])).with_for_update()):
+        q = sa.select(T).where(one_of(session, T.c.bank_txn_id, ids[i:i + 500])).with_for_update()
+        for r in session.execute(q):
             out[r.bank_txn_id] = KnownTxn(r.id, r.statement_id, StatementLine(r.line_no, r.bank_txn_id, r.value_date, r.reference,
                                                               r.payee_account, r.amount), r.outcome)
     return out

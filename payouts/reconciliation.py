@@ -30,7 +30,7 @@ from typing import BinaryIO, Iterator
 
 import sqlalchemy as sa
 
-from adapters.tables import update_rows
+from adapters.tables import one_of, update_rows
 from claims import service as claims
 from kernel import clock
 from payouts import bank, statement
@@ -77,7 +77,7 @@ def _payments(session, references: list[str]) -> dict[str, dict]:
     for i in range(0, len(refs), 500):
         q = (sa.select(L.c.id, L.c.reference, L.c.batch_id, L.c.claim_id, L.c.amount, L.c.payee_account,
                        L.c.status, B.c.scheme_id)
-             .join(B, B.c.id == L.c.batch_id).where(L.c.reference.in_(refs[i:i + 500])).order_by(L.c.id)
+             .join(B, B.c.id == L.c.batch_id).where(one_of(session, L.c.reference, refs[i:i + 500])).order_by(L.c.id)
              .with_for_update(of=L))
         for r in session.execute(q):
             found[r.reference] = dict(r._mapping)
