@@ -6,6 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Field, SQLModel
 
 from kernel import clock
@@ -101,6 +102,9 @@ def update_rows(s, table: sa.Table, rows: list[dict], *, key: str = "id", fixed:
 
 class _Rare(sa.sql.expression.ColumnElement):
     inherit_cache = True
+    # the condition is part of the statement's cache key (without this, two rare() conditions
+    # would share one compiled form)
+    _traverse_internals = [("condition", InternalTraversal.dp_clauseelement)]
     type = sa.types.NullType()  # not Boolean: SQLite would get "… = 1", which no index serves
 
     def __init__(self, condition):
