@@ -5,6 +5,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Field, SQLModel
 
 from kernel import clock
@@ -48,6 +50,85 @@ def one_of(s, column, values: list):
     return column.in_(values)
 
 
+def insert_rows(s, table: sa.Table, rows: list[dict]) -> None:
+    """Many rows into ``table`` in the session's transaction, straight to the driver: COPY on
+    PostgreSQL (an INSERT per row is a statement each), the driver's executemany on SQLite, the
+    values converted by their column types exactly as SQLAlchemy converts them."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        with conn.connection.dbapi_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
+    convert = [(c, table.c[c].type.bind_processor(conn.dialect)) for c in columns]
+    values = [tuple(row[c] if f is None else f(row[c]) for c, f in convert) for row in rows]
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})",
+                         values)
+
+
+def update_rows(s, table: sa.Table, rows: list[dict], *, key: str = "id", fixed: dict | None = None) -> None:
+    """Set columns of many rows, each to its own values: ``rows`` are dicts of ``key`` and the
+    columns to set (the same columns in each), ``fixed`` columns get one value for all. PostgreSQL:
+    one ``UPDATE … FROM (VALUES …)`` whose rows come as one array per column (``unnest``: a short
+    statement with one parameter per column, however many rows); SQLite: the driver's executemany
+    (in process, no round trips to save)."""
+    if not rows:
+        return
+    fixed = fixed or {}
+    columns = [c for c in rows[0] if c != key]
+    conn = s.connection()
+    dialect = conn.dialect
+    convert = [(c, table.c[c].type.bind_processor(dialect)) for c in [key, *columns]]
+    const = {c: (table.c[c].type.bind_processor(dialect) or (lambda v: v))(v) for c, v in fixed.items()}
+    if dialect.name == "postgresql":
+        names = [key, *columns]
+        types = {c: table.c[c].type.compile(dialect=dialect) for c in names}
+        sets = [f"{c} = v.{c}" for c in columns] + [f"{c} = %s" for c in const]
+        sql = (f"UPDATE {table.name} SET {', '.join(sets)} FROM unnest("
+               f"{', '.join(f'%s::{types[c]}[]' for c in names)}) AS v ({', '.join(names)}) "
+               f"WHERE {table.name}.{key} = v.{key}")
+        arrays = [[row[c] if f is None else f(row[c]) for row in rows] for c, f in convert]
+        conn.exec_driver_sql(sql, (*const.values(), *arrays))
+        return
+    sets = [f"{c} = ?" for c in columns] + [f"{c} = ?" for c in const]
+    values = [tuple([*(row[c] if f is None else f(row[c]) for c, f in convert[1:]), *const.values(),
+                     row[key] if convert[0][1] is None else convert[0][1](row[key])]) for row in rows]
+    conn.exec_driver_sql(f"UPDATE {table.name} SET {', '.join(sets)} WHERE {key} = ?", values)
+
+
+class _Rare(sa.sql.expression.ColumnElement):
+    inherit_cache = True
+    # the condition is part of the statement's cache key (without this, two rare() conditions
+    # would share one compiled form)
+    _traverse_internals = [("condition", InternalTraversal.dp_clauseelement)]
+    type = sa.types.NullType()  # not Boolean: SQLite would get "… = 1", which no index serves
+
+    def __init__(self, condition):
+        self.condition = condition
+
+
+@compiles(_Rare)
+def _rare_default(element, compiler, **kw):
+    return compiler.process(element.condition, **kw)
+
+
+@compiles(_Rare, "sqlite")
+def _rare_sqlite(element, compiler, **kw):
+    return f"likelihood({compiler.process(element.condition, **kw)}, 0.001)"
+
+
+def rare(condition):
+    """A condition few rows meet (vouchers waiting, vouchers past their window). SQLite's planner,
+    once ANALYZE has run, knows only the average rows per index prefix: in a scheme whose vouchers
+    all share one status it would scan the table rather than use the index. ``likelihood`` tells
+    it the truth; PostgreSQL has per-value statistics and gets the condition as it is."""
+    return _Rare(condition)
+
+
 def locked(query):
     """``SELECT … FOR UPDATE`` that also refreshes rows the session already holds: without
     ``populate_existing`` the ORM would hand back the copy read before the lock was granted."""
@@ -85,4 +166,4 @@ def party_page(session, model, *, actor, after: int, limit: int, where=(), **equ
 
 
 __all__ = ["SQLModel", "Field", "fen_field", "stamp_field", "utc", "rfc3339", "fetch", "locked", "one_of",
-           "party_page"]
+           "party_page", "insert_rows", "update_rows", "rare"]

@@ -43,3 +43,33 @@ def rss_mib() -> tuple[float, float]:
     with open("/proc/self/statm") as f:
         current = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
     return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Statements:
+    """Counts the statements an engine sends while the block runs (SQLAlchemy's
+    ``before_cursor_execute``): an executemany counts once per parameter set (the server runs one
+    statement for each); COPY, which bypasses the cursor events, is not counted.
+
+        with Statements(engine) as counted:
+            ...
+        counted.n
+    """
+
+    def __init__(self, engine):
+        self.engine, self.n, self.by_text = engine, 0, {}
+
+    def _hook(self, _conn, _cursor, statement, params, _context, executemany):
+        k = len(params) if executemany else 1
+        self.n += k
+        key = " ".join(statement.split())[:60]
+        self.by_text[key] = self.by_text.get(key, 0) + k
+
+    def __enter__(self):
+        from sqlalchemy import event
+        event.listen(self.engine, "before_cursor_execute", self._hook)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+        event.remove(self.engine, "before_cursor_execute", self._hook)
+        return False

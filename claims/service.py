@@ -29,7 +29,7 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlmodel import select
 
-from adapters.tables import fetch, locked, one_of, party_page
+from adapters.tables import fetch, locked, one_of, party_page, update_rows
 from claims import evidence, kinds, rules
 from claims.errors import ClaimNotFound
 from claims.models import Claim
@@ -394,9 +394,8 @@ def _by_kind(session, claim_ids: list[int]) -> dict[str, list[int]]:
 def mark_paid(uow, paid: list[dict]) -> None:
     """The bank paid these claims: ``[{"c_id": claim id, "c_on": value date}]``; each kind hears of
     its own (a voucher reads ``settled`` once its money reached the enterprise)."""
-    if paid:
-        uow.session.execute(sa.update(C).where(C.c.id == sa.bindparam("c_id"))
-                            .values(status="paid", paid_on=sa.bindparam("c_on")), paid)
+    if paid:  # one set-based UPDATE per chunk on PostgreSQL
+        update_rows(uow.session, C, [{"id": p["c_id"], "paid_on": p["c_on"]} for p in paid], fixed={"status": "paid"})
         for kind, ids in _by_kind(uow.session, [p["c_id"] for p in paid]).items():
             kinds.get(kind).on_paid(uow, ids, on=clock.today())
 
@@ -404,8 +403,7 @@ def mark_paid(uow, paid: list[dict]) -> None:
 def mark_returned(uow, returned: list[dict]) -> None:
     """The bank returned these payments (``[{"c_id": claim id}]``): payable again, for the next batch."""
     if returned:
-        uow.session.execute(sa.update(C).where(C.c.id == sa.bindparam("c_id")).values(status="payable", paid_on=None),
-                            returned)
+        update_rows(uow.session, C, [{"id": r["c_id"], "paid_on": None} for r in returned], fixed={"status": "payable"})
         for kind, ids in _by_kind(uow.session, [r["c_id"] for r in returned]).items():
             kinds.get(kind).on_payment_returned(uow, ids, on=clock.today())
 

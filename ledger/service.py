@@ -352,16 +352,20 @@ def reserve(uow, *, key: str, source: str, hold: str, amount: int, effective_dat
         found = _reservation(s, R.c.key == key)
         if found is not None:
             return found
-    ids = dict(s.execute(sa.select(A.c.code, A.c.id).where(A.c.code.in_([source, hold]))).all())
     created_at = _now()
-    reservation_id = s.execute(
-        sa.insert(R).values(key=key, source_account_id=ids[source], hold_account_id=ids[hold], amount=amount,
-                            status="pending", posted_amount=0, open_journal_id=journal.id, created_at=created_at)
-        .returning(R.c.id)).scalar_one()
-    _append(s, rules.RESERVATION_OPEN, str(reservation_id),
-            rules.reservation_open_content(reservation_id, key, ids[source], ids[hold], amount, journal.id,
-                                           created_at))
-    return _reservation(s, R.c.id == reservation_id)
+
+    def account_id(code):
+        return sa.select(A.c.id).where(A.c.code == code).scalar_subquery()
+    # one statement: the accounts' ids looked up inside the INSERT, everything needed back by RETURNING
+    row = s.execute(
+        sa.insert(R).values(key=key, source_account_id=account_id(source), hold_account_id=account_id(hold),
+                            amount=amount, status="pending", posted_amount=0, open_journal_id=journal.id,
+                            created_at=created_at)
+        .returning(R.c.id, R.c.source_account_id, R.c.hold_account_id)).one()
+    _append(s, rules.RESERVATION_OPEN, str(row.id),
+            rules.reservation_open_content(row.id, key, row.source_account_id, row.hold_account_id, amount,
+                                           journal.id, created_at))
+    return Reservation(row.id, key, amount, "pending", 0, source, hold)
 
 
 def post_pending(uow, *, reservation_id: int, amount: int, destination: str, key: str, effective_date: dt.date,

@@ -12,6 +12,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
+from adapters.tables import insert_rows, one_of
 from kernel import clock
 from ledger.service import _lock_head
 from payouts.models import BankStatement, BankTxn
@@ -45,7 +46,8 @@ def known(session, txn_ids: Iterable[str]) -> dict[str, KnownTxn]:
     ids = list(dict.fromkeys(txn_ids))
     out: dict[str, KnownTxn] = {}
     for i in range(0, len(ids), 500):
-        for r in session.execute(sa.select(T).where(T.c.bank_txn_id.in_(ids[i:i + 500])).with_for_update()):
+        q = sa.select(T).where(one_of(session, T.c.bank_txn_id, ids[i:i + 500])).with_for_update()
+        for r in session.execute(q):
             out[r.bank_txn_id] = KnownTxn(r.id, r.statement_id, StatementLine(r.line_no, r.bank_txn_id, r.value_date, r.reference,
                                                               r.payee_account, r.amount), r.outcome)
     return out
@@ -62,8 +64,8 @@ def record(uow, *, statement_id: int, fresh: list[dict], revised: list[dict]) ->
                 "value_date": line.value_date, "reference": line.reference, "payee_account": line.payee_account,
                 "amount": line.amount, "outcome": d["outcome"], "reason": d.get("reason"),
                 "journal_id": d.get("journal_id")}
-    if fresh:
-        s.execute(sa.insert(T), [row(d) for d in fresh])
+    if fresh:  # COPY on PostgreSQL
+        insert_rows(s, T, [row(d) for d in fresh])
     if revised:
         s.execute(sa.update(T).where(T.c.id == sa.bindparam("t_id")).values(
             {k: sa.bindparam(f"v_{k}") for k in ("statement_id", "line_no", "value_date", "reference",

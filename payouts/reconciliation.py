@@ -30,6 +30,7 @@ from typing import BinaryIO, Iterator
 
 import sqlalchemy as sa
 
+from adapters.tables import one_of, update_rows
 from claims import service as claims
 from kernel import clock
 from payouts import bank, statement
@@ -76,7 +77,7 @@ def _payments(session, references: list[str]) -> dict[str, dict]:
     for i in range(0, len(refs), 500):
         q = (sa.select(L.c.id, L.c.reference, L.c.batch_id, L.c.claim_id, L.c.amount, L.c.payee_account,
                        L.c.status, B.c.scheme_id)
-             .join(B, B.c.id == L.c.batch_id).where(L.c.reference.in_(refs[i:i + 500])).order_by(L.c.id)
+             .join(B, B.c.id == L.c.batch_id).where(one_of(session, L.c.reference, refs[i:i + 500])).order_by(L.c.id)
              .with_for_update(of=L))
         for r in session.execute(q):
             found[r.reference] = dict(r._mapping)
@@ -148,12 +149,11 @@ def _apply(uow, statement_id: int, part: list[StatementLine], result: Result, ba
         result.lines.append(LineOutcome(line.line, line.bank_txn_id, line.reference, line.amount, decision.outcome,
                                         decision.reason, claim_id))
     if paid:
-        s.execute(sa.update(L).where(L.c.id == sa.bindparam("l_id"))
-                  .values(status="paid", bank_txn_id=sa.bindparam("l_txn")), paid)
+        update_rows(s, L, [{"id": p["l_id"], "bank_txn_id": p["l_txn"]} for p in paid], fixed={"status": "paid"})
         claims.mark_paid(uow, paid)
     if returned:
-        s.execute(sa.update(L).where(L.c.id == sa.bindparam("l_id"))
-                  .values(status="returned", bank_txn_id=sa.bindparam("l_txn")), returned)
+        update_rows(s, L, [{"id": r["l_id"], "bank_txn_id": r["l_txn"]} for r in returned],
+                    fixed={"status": "returned"})
         claims.mark_returned(uow, returned)
     journal_ids = budget.settle_bank_lines(uow, outcomes, on=clock.today())
     for rec in fresh + revised:

@@ -9,6 +9,7 @@ the effective status. The packages that own that work register it here at start-
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Callable
 
@@ -91,10 +92,21 @@ def get(session, scheme_id: int, *, lock: bool = False) -> Scheme:
 
 
 def settings_of(session, scheme: Scheme, version: int | None = None) -> rules.Settings:
-    row = session.exec(select(SchemeSettingsVersion).where(
-        SchemeSettingsVersion.scheme_id == scheme.id,
-        SchemeSettingsVersion.version == (version or scheme.settings_version))).one()
-    return rules.settings_from_json(json.loads(row.settings_json), kind=scheme.kind)
+    """A settings version of the scheme. Versions are never edited, so a session reads each at
+    most once (kept in ``session.info``), and the same stored text is parsed once per process."""
+    version = version or scheme.settings_version
+    cache = session.info.setdefault("yq_settings", {})
+    found = cache.get((scheme.id, version))
+    if found is None:
+        raw = session.exec(select(SchemeSettingsVersion.settings_json).where(
+            SchemeSettingsVersion.scheme_id == scheme.id, SchemeSettingsVersion.version == version)).one()
+        found = cache[(scheme.id, version)] = _parsed_settings(raw, scheme.kind)
+    return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_settings(raw: str, kind: str) -> rules.Settings:
+    return rules.settings_from_json(json.loads(raw), kind=kind)
 
 
 def city_scoped_ids(session) -> list[int]:

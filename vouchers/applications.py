@@ -17,7 +17,7 @@ from sqlmodel import select
 from adapters.tables import fetch, party_page
 from claims.models import Claim
 from kernel import clock
-from kernel.errors import Forbidden, InvalidState, SelfApproval
+from kernel.errors import DomainError, Forbidden, InvalidState, SelfApproval
 from kernel.money import from_fen, to_fen
 from parties import service as organisations
 from parties.actors import Actor
@@ -33,7 +33,7 @@ from vouchers.errors import (
     VoucherNotFound,
     WrongSchemeKind,
 )
-from vouchers.models import FUNDING_STATUSES, Voucher, VoucherClaim
+from vouchers.models import FUNDING_SQL, Contract, Voucher, VoucherClaim
 
 
 def quote(session, *, scheme_id: int, contract_id: int) -> dict:
@@ -58,22 +58,21 @@ def quote(session, *, scheme_id: int, contract_id: int) -> dict:
             "waitlist_reason": wait}
 
 
-def _wait_reason(session, scheme: Scheme, settings, city: str, value: int) -> str | None:
-    """Why a voucher of ``value`` fen would wait now (``budget``, ``city_quota``), or None."""
+def _wait_reason(session, scheme: Scheme, settings, city: str, value: int, *,
+                 city_used: int | None = None) -> str | None:
+    """Why a voucher of ``value`` fen would wait now (``budget``, ``city_quota``), or None
+    (``city_used``: the city's usage when the caller has read it already)."""
     reason = waitlist.blocked_by_queue(session, scheme.id, city)
     if reason is None and budget.read(session, scheme.id).available < value:
         reason = "budget"
     if reason is None:
-        city_left = pricing.city_left(session, scheme, settings, city)
+        city_left = pricing.city_left(session, scheme, settings, city, used=city_used)
         if city_left is not None and city_left < value:
             reason = "city_quota"
     return reason
 
 
-def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
-    s = uow.session
-    today = clock.today()
-    scheme = schemes.lock(uow, scheme_id, today=today)
+def _open_for_applications(scheme: Scheme, today: dt.date) -> None:
     if scheme.kind != "cloud":
         raise WrongSchemeKind("cloud vouchers are applied for under a cloud scheme", details={"kind": scheme.kind})
     if not scheme.apply_from <= today <= scheme.apply_to:
@@ -81,21 +80,54 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
             f"applications are accepted from {scheme.apply_from} to {scheme.apply_to}",
             details={"apply_from": scheme.apply_from.isoformat(), "apply_to": scheme.apply_to.isoformat(),
                      "today": today.isoformat()})
+
+
+def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
+    """Apply for a contract's voucher.
+
+    Before the scheme lock, what it does not guard and what never changes: the scheme's kind and
+    windows, the contract and its parties, the settings version, eligibility and each line's
+    subsidy (one query joining the pinned, immutable product versions). Under the lock, every
+    decision in the order the workload's model expects (the contract locked, its enterprise,
+    duplicate funding, eligibility under a settings version changed meanwhile, the caps and quotas
+    from one read of the usage rows, the queue and the budget), then the voucher and its
+    reservation. Errors keep their order: kind and window, the contract's enterprise, duplicate
+    funding, eligibility, the caps."""
+    s = uow.session
+    today = clock.today()
+    scheme = schemes.get(s, scheme_id)
+    _open_for_applications(scheme, today)
+    early = s.exec(select(Contract).where(Contract.id == contract_id)).first()
+    if early is not None:
+        enterprise = organisations.get(s, early.enterprise_id)
+        provider = organisations.get(s, early.provider_id)
+        settings = schemes.settings_of(s, scheme)
+        ineligible = _ineligible(enterprise, settings, today)
+        lines = pricing.priced_lines(s, early)
+        version = scheme.settings_version
+    scheme = schemes.lock(uow, scheme_id, today=today)  # --- the scheme lock: one application at a time
     contract = contracts.get(s, contract_id, lock=True)
     if actor.org_id != contract.enterprise_id:
         raise Forbidden("only the contract's enterprise may apply for its voucher")
     funded = s.exec(select(Voucher.id).where(Voucher.contract_id == contract.id,
-                                             Voucher.status.in_(FUNDING_STATUSES))).first()
+                                             sa.text(f"voucher.{FUNDING_SQL}"))).first()
     if funded is not None:
         raise DuplicateFunding("this contract is already funded", details={"voucher_id": funded})
-    settings = schemes.settings_of(s, scheme)
-    enterprise = organisations.get(s, contract.enterprise_id)
-    scheme_rules.check_eligibility(pricing.facts(enterprise), settings, today)
-    fv = pricing.price(s, scheme=scheme, settings=settings, contract=contract, enterprise=enterprise)
+    if early is None:  # the contract was recorded meanwhile
+        enterprise = organisations.get(s, contract.enterprise_id)
+        provider = organisations.get(s, contract.provider_id)
+        lines, version = pricing.priced_lines(s, contract), None
+    if scheme.settings_version != version:
+        settings = schemes.settings_of(s, scheme)
+        ineligible = _ineligible(enterprise, settings, today)
+    if ineligible is not None:
+        raise ineligible
+    fv, held = pricing.capped(s, scheme=scheme, settings=settings, lines=lines, enterprise=enterprise,
+                              provider=provider)
     if fv.face_value <= 0:
         raise CapExhausted("the subsidy for this contract is zero", details={"binding": list(fv.binding)})
     value = to_fen(fv.face_value)
-    reason = _wait_reason(s, scheme, settings, enterprise.city, value)
+    reason = _wait_reason(s, scheme, settings, enterprise.city, value, city_used=held["city"])
     voucher = Voucher(
         scheme_id=scheme.id, contract_id=contract.id, enterprise_id=enterprise.id, provider_id=contract.provider_id,
         city=enterprise.city, status="waitlisted" if reason else "reserved", waitlist_reason=reason,
@@ -110,6 +142,16 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
         s.add(voucher)
     uow.commit()
     return voucher
+
+
+def _ineligible(enterprise, settings, today: dt.date) -> DomainError | None:
+    """The eligibility error for this enterprise under these settings, or None (raised later, in
+    its turn among the checks)."""
+    try:
+        scheme_rules.check_eligibility(pricing.facts(enterprise), settings, today)
+    except DomainError as exc:
+        return exc
+    return None
 
 
 # --- reading -----------------------------------------------------------------------------------

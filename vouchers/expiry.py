@@ -12,7 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import select
 
-from adapters.tables import locked
+from adapters.tables import locked, rare
 from schemes import budget
 from schemes.models import Scheme
 from vouchers.models import Voucher
@@ -22,7 +22,7 @@ EXPIRING_STATUSES = ("waitlisted", "reserved", "issued")
 
 def past_window(today: dt.date):
     """SQL: a voucher that expires on ``today`` had it not been stored yet."""
-    return sa.and_(Voucher.status.in_(EXPIRING_STATUSES), Voucher.expires_on < today)
+    return sa.and_(Voucher.status.in_(EXPIRING_STATUSES), rare(Voucher.expires_on < today))
 
 
 def due_work(uow, scheme: Scheme, today: dt.date) -> tuple[bool, bool]:

@@ -10,6 +10,11 @@ from adapters.tables import Field, SQLModel, fen_field, stamp_field
 
 # A voucher in one of these states funds its contract (one voucher per contract).
 FUNDING_STATUSES = ("waitlisted", "reserved", "issued", "redeemed", "settled")
+# The same, as SQL text: the duplicate-funding check must name the partial unique index's condition
+# literally, or SQLite's planner does not use that index (it cannot see a bound ``IN (?, …)`` implies it).
+FUNDING_SQL = "status IN ('waitlisted','reserved','issued','redeemed','settled')"
+# Vouchers whose money counts against the enterprise cap, the provider quota and the city quota.
+COUNTING_STATUSES = ("reserved", "issued", "redeemed", "settled")
 
 
 class Contract(SQLModel, table=True):
@@ -44,8 +49,7 @@ class Voucher(SQLModel, table=True):
     __tablename__ = "voucher"
     __table_args__ = (
         sa.Index("uq_voucher_funding_contract", "contract_id", unique=True,
-                 postgresql_where=sa.text("status IN ('waitlisted','reserved','issued','redeemed','settled')"),
-                 sqlite_where=sa.text("status IN ('waitlisted','reserved','issued','redeemed','settled')")),
+                 postgresql_where=sa.text(FUNDING_SQL), sqlite_where=sa.text(FUNDING_SQL)),
         sa.Index("ix_voucher_scheme_status_applied", "scheme_id", "status", "applied_at", "id"),
         # every application looks for vouchers past their window: a range scan that finds none
         sa.Index("ix_voucher_scheme_expires", "scheme_id", "expires_on"),
@@ -85,3 +89,19 @@ class VoucherClaim(SQLModel, table=True):
     face_value: int = fen_field()
     invoice_amount: int = fen_field()
     paid_amount: int = fen_field()
+
+
+class VoucherUsage(SQLModel, table=True):
+    """What a scheme's counting vouchers hold, per enterprise, provider and city: the sums the caps
+    and quotas of POLICY.md §6 compare with, kept in the same transaction as every change of a
+    voucher (``vouchers.usage``), so a quota check reads one row instead of summing history.
+    ``holder`` is the organisation's id (as text) or the city's name."""
+    __tablename__ = "voucher_usage"
+    scheme_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("scheme.id"), primary_key=True,
+                                               autoincrement=False))
+    dimension: str = Field(sa_column=sa.Column(sa.String(12), primary_key=True))  # enterprise | provider | city
+    holder: str = Field(sa_column=sa.Column(sa.String(20), primary_key=True))
+    amount: int = fen_field()
+
+
+from vouchers import usage as _usage  # noqa: E402,F401  (registers the listeners that keep voucher_usage)

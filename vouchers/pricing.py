@@ -2,6 +2,8 @@
 then the caps of POLICY.md §6 with what the enterprise, the provider and the city have used."""
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -14,51 +16,80 @@ from parties.models import Organisation
 from schemes import rules as scheme_rules
 from schemes import service as schemes
 from schemes.models import Scheme
-from vouchers import contracts, rules
-from vouchers.models import Contract, Voucher
+from vouchers import contracts, rules, usage
+from vouchers.models import COUNTING_STATUSES, Contract, ContractLine, Voucher
 
-# Vouchers whose money counts against the enterprise cap, the provider quota and the city quota.
-COUNTING_STATUSES = ("reserved", "issued", "redeemed", "settled")
+__all__ = ["COUNTING_STATUSES", "committed", "price", "priced_lines", "capped", "facts", "city_left"]
 
 
 def committed(session, *conditions) -> int:
-    """Money held by counting vouchers: the final amount once settled, else the face value."""
+    """Money held by counting vouchers matching ``conditions``, summed from the vouchers (reports
+    and tests; the hot path reads ``vouchers.usage`` rows instead)."""
     return int(session.exec(select(sa.func.coalesce(sa.func.sum(
         sa.func.coalesce(Voucher.final_amount, Voucher.face_value)), 0))
         .where(Voucher.status.in_(COUNTING_STATUSES), *conditions)).one())
 
 
-def price(session, *, scheme: Scheme, settings: scheme_rules.Settings, contract: Contract,
-          enterprise: Organisation, exclude_voucher: int | None = None) -> rules.FaceValue:
-    provider = organisations.get(session, contract.provider_id)
+@functools.lru_cache(maxsize=4096)
+def _standard(stored: str):
+    """A product version's standard, parsed once per distinct text (the text is the key: reviewed
+    versions never change, and a changed text is simply another key)."""
+    standard = products.load_standard(stored)
+    return standard, standard_to_dict(standard)
+
+
+def priced_lines(session, contract: Contract) -> list[rules.PricedLine]:
+    """Each line's subsidy by its pinned product version: one query for the lines and their
+    versions, nothing that changes while the scheme is locked (versions are immutable), so it is
+    computed before the lock is taken."""
+    rows = session.execute(sa.select(ContractLine, ProductVersion.item_kind, ProductVersion.standard)
+                           .join(ProductVersion, ProductVersion.id == ContractLine.version_id)
+                           .where(ContractLine.contract_id == contract.id).order_by(ContractLine.line_no)).all()
     priced = []
-    for line in contracts.lines_of(session, contract.id):
-        version = session.get(ProductVersion, line.version_id)
-        standard = products.load_standard(version.standard)
+    for line, item_kind, stored in rows:
+        standard, printed = _standard(stored)
         quantity, amount = contracts.quantity_of(line), from_fen(line.amount)
         priced.append(rules.PricedLine(
             line_no=line.line_no, product_id=line.product_id, version_id=line.version_id,
-            item_kind=version.item_kind, quantity=quantity,
-            unit_price=from_fen(line.unit_price), amount=amount, standard=standard_to_dict(standard),
+            item_kind=item_kind, quantity=quantity,
+            unit_price=from_fen(line.unit_price), amount=amount, standard=printed,
             subsidy=line_subsidy(standard, quantity=quantity, amount=amount)))
-    others = [Voucher.scheme_id == scheme.id]
+    return priced
+
+
+def capped(session, *, scheme: Scheme, settings: scheme_rules.Settings, lines: list[rules.PricedLine],
+           enterprise: Organisation, provider: Organisation, own: int = 0) -> tuple[rules.FaceValue, dict[str, int]]:
+    """The face value under the caps with what the enterprise and the provider hold now (one read
+    of the usage rows; ``own`` is what the voucher being priced holds itself). Also returns the
+    usage read (its ``city`` serves the city quota)."""
+    held = usage.used(session, scheme.id, enterprise_id=enterprise.id, provider_id=provider.id, city=enterprise.city)
+    fv = rules.face_value(
+        lines, city=enterprise.city, settings=settings,
+        enterprise_cap_left=settings.enterprise_cap - from_fen(held["enterprise"] - own),
+        provider_quota_left=settings.provider_quota(provider.provider_class) - from_fen(held["provider"] - own))
+    return fv, held
+
+
+def price(session, *, scheme: Scheme, settings: scheme_rules.Settings, contract: Contract,
+          enterprise: Organisation, exclude_voucher: int | None = None) -> rules.FaceValue:
+    provider = organisations.get(session, contract.provider_id)
+    own = 0
     if exclude_voucher is not None:
-        others.append(Voucher.id != exclude_voucher)
-    ent_used = committed(session, *others, Voucher.enterprise_id == enterprise.id)
-    prov_used = committed(session, *others, Voucher.provider_id == provider.id)
-    return rules.face_value(
-        priced, city=enterprise.city, settings=settings,
-        enterprise_cap_left=settings.enterprise_cap - from_fen(ent_used),
-        provider_quota_left=settings.provider_quota(provider.provider_class) - from_fen(prov_used))
+        mine = session.get(Voucher, exclude_voucher)
+        own = usage.counted(mine.status, mine.final_amount, mine.face_value)
+    return capped(session, scheme=scheme, settings=settings, lines=priced_lines(session, contract),
+                  enterprise=enterprise, provider=provider, own=own)[0]
 
 
 def facts(org: Organisation) -> scheme_rules.EnterpriseFacts:
     return schemes.enterprise_facts(org)
 
 
-def city_left(session, scheme: Scheme, settings: scheme_rules.Settings, city: str) -> int | None:
-    """What the city's quota has left, or None when the scheme sets no quota for it."""
+def city_left(session, scheme: Scheme, settings: scheme_rules.Settings, city: str, *,
+              used: int | None = None) -> int | None:
+    """What the city's quota has left, or None when the scheme sets no quota for it (``used``:
+    the city's usage when the caller has read it already)."""
     quota = settings.city_quota(city)
     if quota is None:
         return None
-    return to_fen(quota) - committed(session, Voucher.scheme_id == scheme.id, Voucher.city == city)
+    return to_fen(quota) - (usage.city_used(session, scheme.id, city) if used is None else used)

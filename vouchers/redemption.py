@@ -34,7 +34,7 @@ from vouchers.errors import (
     VoucherExpired,
     VoucherNotIssued,
 )
-from vouchers.models import Voucher, VoucherClaim
+from vouchers.models import COUNTING_STATUSES, Voucher, VoucherClaim
 from vouchers.schemas import VoucherClaimFields
 
 KIND = "voucher"
@@ -225,6 +225,9 @@ class VoucherRedemption(kinds.ClaimKind):
         uow.session.add(voucher)
 
     def _set_status(self, uow, claim_ids: list[int], status: str) -> None:
+        """``redeemed`` <-> ``settled`` in bulk: both count a voucher's final amount alike
+        (``usage.counted``), so the usage rows, kept by the ORM's events, need no change."""
+        assert {status, "redeemed", "settled"} <= COUNTING_STATUSES
         s = uow.session
         for i in range(0, len(claim_ids), 5000):
             ids = select(VoucherClaim.voucher_id).where(VoucherClaim.claim_id.in_(claim_ids[i:i + 5000]))

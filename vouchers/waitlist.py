@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import sqlalchemy as sa
 from sqlmodel import select
 
-from adapters.tables import locked
+from adapters.tables import locked, rare
 from kernel.money import from_fen, to_fen
 from parties import service as organisations
 from schemes import budget
@@ -25,13 +26,13 @@ from vouchers.models import Voucher
 
 def blocked_by_queue(session, scheme_id: int, city: str) -> str | None:
     """Strict first come, first served: nobody overtakes a voucher already waiting for the same money."""
-    waiting = select(Voucher.id).where(Voucher.scheme_id == scheme_id, Voucher.status == "waitlisted")
-    if session.exec(waiting.where(Voucher.waitlist_reason == "budget").limit(1)).first() is not None:
-        return "budget"
-    if session.exec(waiting.where(Voucher.waitlist_reason == "city_quota", Voucher.city == city)
-                    .limit(1)).first() is not None:
-        return "city_quota"
-    return None
+    def waiting(*conditions):
+        return sa.exists().where(Voucher.scheme_id == scheme_id, rare(Voucher.status == "waitlisted"), *conditions)
+    # One statement; CASE looks for the city's queue only when nobody waits for the budget.
+    return session.execute(sa.select(sa.case(
+        (waiting(Voucher.waitlist_reason == "budget"), "budget"),
+        (waiting(Voucher.waitlist_reason == "city_quota", Voucher.city == city), "city_quota"),
+        else_=None))).scalar()
 
 
 def reserve_for(uow, scheme: Scheme, voucher: Voucher, on: dt.date) -> None:
@@ -41,38 +42,57 @@ def reserve_for(uow, scheme: Scheme, voucher: Voucher, on: dt.date) -> None:
                                             on=on, memo="voucher reservation")
 
 
+# Waiting vouchers are read this many at a time: the queue usually stops at its head (the budget
+# cannot cover it), so an approval never loads the whole queue.
+PAGE = 32
+
+
 def promote(uow, scheme: Scheme, settings: scheme_rules.Settings, on: dt.date) -> list[Voucher]:
     """Oldest first. The queue stops at the first voucher the budget cannot cover; a voucher held
-    back by its city's quota holds back only later vouchers of that city. Call with the scheme locked."""
+    back by its city's quota holds back only later vouchers of that city. Call with the scheme locked.
+
+    The queue is read a page at a time in its order (``applied_at``, ``id``; the index
+    ``ix_voucher_scheme_status_applied``), later pages leaving out the cities already held back, so
+    the cost is that of the vouchers looked at, not of the queue's length."""
     s = uow.session
-    promoted = []
+    promoted: list[Voucher] = []
     blocked_cities: set[str] = set()
-    waiting = list(s.exec(locked(select(Voucher).where(Voucher.scheme_id == scheme.id, Voucher.status == "waitlisted")
-                                 .order_by(Voucher.applied_at, Voucher.id))))
-    for voucher in waiting:
-        if voucher.city in blocked_cities:
-            continue
-        value = _repriced(s, scheme, settings, voucher)
-        if value <= 0:
-            voucher.status, voucher.reason, voucher.waitlist_reason = "rejected", "caps exhausted while waiting", None
+    after = None
+    while True:
+        q = select(Voucher).where(Voucher.scheme_id == scheme.id, rare(Voucher.status == "waitlisted"))
+        if blocked_cities:
+            q = q.where(Voucher.city.not_in(sorted(blocked_cities)))
+        if after is not None:
+            q = q.where(sa.tuple_(Voucher.applied_at, Voucher.id) > sa.tuple_(*after))
+        page = list(s.exec(locked(q.order_by(Voucher.applied_at, Voucher.id).limit(PAGE))))
+        for voucher in page:
+            if voucher.city in blocked_cities:
+                continue
+            value = _repriced(s, scheme, settings, voucher)
+            if value <= 0:
+                voucher.status, voucher.reason, voucher.waitlist_reason = "rejected", "caps exhausted while waiting", None
+                s.add(voucher)
+                continue
+            if budget.read(s, scheme.id).available < value:
+                voucher.waitlist_reason = "budget"
+                s.add(voucher)
+                s.flush()
+                return promoted
+            city_left = pricing.city_left(s, scheme, settings, voucher.city)
+            if city_left is not None and city_left < value:
+                voucher.waitlist_reason = "city_quota"
+                s.add(voucher)
+                blocked_cities.add(voucher.city)
+                continue
+            voucher.face_value, voucher.status, voucher.waitlist_reason = value, "reserved", None
             s.add(voucher)
-            continue
-        if budget.read(s, scheme.id).available < value:
-            voucher.waitlist_reason = "budget"
+            s.flush()
+            reserve_for(uow, scheme, voucher, on)
             s.add(voucher)
+            promoted.append(voucher)
+        if len(page) < PAGE:
             break
-        city_left = pricing.city_left(s, scheme, settings, voucher.city)
-        if city_left is not None and city_left < value:
-            voucher.waitlist_reason = "city_quota"
-            s.add(voucher)
-            blocked_cities.add(voucher.city)
-            continue
-        voucher.face_value, voucher.status, voucher.waitlist_reason = value, "reserved", None
-        s.add(voucher)
-        s.flush()
-        reserve_for(uow, scheme, voucher, on)
-        s.add(voucher)
-        promoted.append(voucher)
+        after = (page[-1].applied_at, page[-1].id)
     s.flush()
     return promoted
 

@@ -47,10 +47,14 @@ class YunquanApi(Api):
         errors.register(self._app)
 
     def _openapi_json(self):
-        """The document flask-smorest builds, finished by ``yunquan.openapi`` (access, errors)."""
-        doc = self.spec.to_dict()
-        openapi.complete(self._app, doc["paths"], doc.setdefault("components", {}))
-        return current_app.response_class(json.dumps(doc, ensure_ascii=False, indent=2), mimetype="application/json")
+        """The document flask-smorest builds, finished by ``yunquan.openapi`` (access, errors): built
+        on the first request and kept (the routes never change after start-up)."""
+        body = self._app.extensions.get("yunquan_openapi_json")
+        if body is None:
+            doc = self.spec.to_dict()
+            openapi.complete(self._app, doc["paths"], doc.setdefault("components", {}))
+            body = self._app.extensions["yunquan_openapi_json"] = json.dumps(doc, ensure_ascii=False, indent=2)
+        return current_app.response_class(body, mimetype="application/json")
 
 
 @dataclass

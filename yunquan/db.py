@@ -27,7 +27,7 @@ import time
 from typing import Any, Callable
 
 import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
@@ -67,7 +67,10 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
             conn.exec_driver_sql("BEGIN DEFERRED" if deferred else "BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it is a round trip on every checkout (several per request). Connections are
+    # recycled after half an hour instead, and a connection found dead invalidates the pool (the
+    # request fails once and its retry, with its Idempotency-Key, runs on a fresh connection).
+    kwargs.setdefault("pool_recycle", 1800)
     return sa.create_engine(url, **kwargs)
 
 
@@ -214,7 +217,21 @@ class UowFactory:
         held = held_work()
         if held is not None and held.session is not None:
             return contextlib.nullcontext(held.session)
+        if has_request_context() and request.method in ("GET", "HEAD") and engine is UowFactory._request_engine(engine):
+            # A read request reads in one read-only session (authentication, the view and its
+            # checks): one connection checkout and one transaction; closed when the request ends.
+            session = g.get("yq_read_session")
+            if session is None:
+                session = g.yq_read_session = Session(engine, expire_on_commit=False)
+            return contextlib.nullcontext(session)
         return Session(engine, expire_on_commit=False)
+
+    @staticmethod
+    def _request_engine(engine):
+        """The engine a request's shared read session may serve: the plain read engine (a snapshot
+        is asked for by name and gets its own session unless the two are one)."""
+        return engine if engine.get_execution_options().get("yq_readonly") and \
+            engine.get_execution_options().get("isolation_level") is None else None
 
     def run(self, fn: Callable[[UnitOfWork], Any], *, retries: int = 5) -> Any:
         for attempt in range(retries + 1):
@@ -226,3 +243,10 @@ class UowFactory:
                     raise
                 time.sleep(0.01 * (2 ** attempt))
         raise AssertionError("unreachable")
+
+
+def close_read_session(_exc=None) -> None:
+    """End the request's read-only session (``UowFactory.reader`` in a GET)."""
+    session = g.pop("yq_read_session", None) if has_request_context() else None
+    if session is not None:
+        session.close()

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from kernel import clock
 from kernel.text import NUL_MESSAGE
 from kernel.errors import Conflict, DomainError, Unauthenticated, ValidationError
-from yunquan.db import HeldWork
+from yunquan.db import HeldWork, close_read_session
 from yunquan.models import IdempotentRequest
 from yunquan.users import principal_for_token
 
@@ -236,6 +236,7 @@ def register(app: Flask) -> None:
     app.before_request(replay_or_hold)
     app.after_request(remember_response)
     app.teardown_request(drop_held_work)
+    app.teardown_request(close_read_session)
 
 
 def purge_expired(session, *, ttl_hours: int) -> int:
