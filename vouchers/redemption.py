@@ -227,7 +227,7 @@ class VoucherRedemption(kinds.ClaimKind):
     def _set_status(self, uow, claim_ids: list[int], status: str) -> None:
         """``redeemed`` <-> ``settled`` in bulk: both count a voucher's final amount alike
         (``usage.counted``), so the usage rows, kept by the ORM's events, need no change."""
-        assert {status, "redeemed", "settled"} <= COUNTING_STATUSES
+        assert {status, "redeemed", "settled"} <= set(COUNTING_STATUSES)
         s = uow.session
         for i in range(0, len(claim_ids), 5000):
             ids = select(VoucherClaim.voucher_id).where(VoucherClaim.claim_id.in_(claim_ids[i:i + 5000]))

@@ -123,7 +123,7 @@ def test_usage_rows_always_equal_a_recomputation_from_the_vouchers(uow_factory, 
                 with uow_factory() as u:
                     c, _ = contracts.record(u, actor_id=p_users[k], provider_id=providers[k].id, enterprise_id=ent.id,
                                             signed_on=dt.date(2026, 2, 1),
-                                            lines=[{"product_id": pids[k], "quantity": Decimal(b), "unit_price": 1000_00}])
+                                            lines=[{"product_id": pids[k], "quantity": Decimal(b), "unit_price": 1000_00}], separate=True)
                 with uow_factory() as u:
                     v = applications.apply(u, actor=Actor(e_user, ent.id), scheme_id=scheme.id, contract_id=c.id)
                 amounts[c.id] = c.amount
@@ -174,7 +174,7 @@ def test_usage_rows_follow_vouchers_reserved_issued_and_rejected(uow_factory, wo
         with uow_factory() as u:
             c, _ = contracts.record(u, actor_id=p_users[0], provider_id=providers[0].id, enterprise_id=ent.id,
                                     signed_on=dt.date(2026, 2, 1),
-                                    lines=[{"product_id": pids[0], "quantity": Decimal(quantity), "unit_price": 1000_00}])
+                                    lines=[{"product_id": pids[0], "quantity": Decimal(quantity), "unit_price": 1000_00}], separate=True)
         with uow_factory() as u:
             ids.append(applications.apply(u, actor=Actor(e_user, ent.id), scheme_id=scheme.id, contract_id=c.id).id)
     with uow_factory() as u:  # the second is cut to the enterprise cap (6,000.00): 3,000.00 + 1,200.00
@@ -216,7 +216,7 @@ def test_the_paged_waitlist_promotes_exactly_what_one_pass_over_the_whole_queue_
         with uow_factory() as u:
             c, _ = contracts.record(u, actor_id=p_users[k], provider_id=providers[k].id, enterprise_id=ent.id,
                                     signed_on=dt.date(2026, 2, 1),
-                                    lines=[{"product_id": pids[k], "quantity": Decimal(quantity), "unit_price": 1000_00}])
+                                    lines=[{"product_id": pids[k], "quantity": Decimal(quantity), "unit_price": 1000_00}], separate=True)
         with uow_factory() as u:
             applied.append(applications.apply(u, actor=Actor(e_user, ent.id), scheme_id=scheme.id,
                                               contract_id=c.id))
