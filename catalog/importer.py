@@ -16,12 +16,12 @@ import datetime as dt
 import io
 import itertools
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator
 
 from catalog import products, rules
+from adapters import spreadsheets
 from catalog.errors import ValidationError
 from kernel import text as safe_text
 
@@ -128,49 +128,17 @@ def _csv_rows(data: bytes) -> tuple[Iterator[list[Any]], str]:
     return rows(), encoding
 
 
-def _xlsx_cell(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        # Excel stores numbers as doubles; repr is the shortest text that reads back as the same
-        # double, i.e. what the user typed. From here on it is Decimal.
-        return Decimal(repr(value))
-    return value
-
-
-def _check_xlsx_container(data: bytes) -> None:
-    """Bound what parsing may unpack before parsing starts: a few kilobytes can declare gigabytes."""
-    try:
-        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _file_error(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})") from None
-    unpacked = sum(e.file_size for e in entries)
-    if len(entries) > MAX_XLSX_ENTRIES or unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise _file_error(f"the workbook unpacks to {unpacked} bytes in {len(entries)} parts; an Annex 5 table of "
-                          f"{MAX_ROWS} products needs far less (limit {MAX_XLSX_UNPACKED_BYTES} bytes)")
-
-
 def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
-    """The first sheet's rows, one at a time, at most ``MAX_COLUMNS`` wide. The sheet's declared
-    dimension is ignored: it is the file's claim, and ``A1:XFD1048576`` would make the reader pad
-    every row to 16,384 cells and fill a million rows before a single limit could be checked."""
-    from openpyxl import load_workbook  # only imports pay for openpyxl
-    _check_xlsx_container(data)
+    """The first sheet's rows, one at a time, at most ``MAX_COLUMNS`` wide, within the size bounds."""
+    stream = io.BytesIO(data)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _file_error(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})") from None
-    try:
-        ws = wb.worksheets[0]
-        ws.reset_dimensions()
-        for row in ws.iter_rows(max_col=MAX_COLUMNS, values_only=True):
-            yield [_xlsx_cell(v) for v in row]
-    finally:
-        wb.close()
+        spreadsheets.check_size(stream, max_parts=MAX_XLSX_ENTRIES, max_unpacked=MAX_XLSX_UNPACKED_BYTES)
+        yield from spreadsheets.first_sheet_rows(stream, max_columns=MAX_COLUMNS)
+    except spreadsheets.WorkbookRefused as exc:
+        if exc.unpacked is None:
+            raise _file_error(str(exc)) from None
+        raise _file_error(f"the workbook unpacks to {exc.unpacked} bytes in {exc.parts} parts; an Annex 5 table of "
+                          f"{MAX_ROWS} products needs far less (limit {MAX_XLSX_UNPACKED_BYTES} bytes)") from None
 
 
 def read_table(filename: str, data: bytes) -> tuple[str, str | None, list[tuple[int, dict[str, Any]]]]:

@@ -21,7 +21,7 @@ from typing import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 
-from adapters.tables import one_of, rfc3339
+from adapters.tables import insert_rows, one_of, rfc3339
 from kernel import clock
 from ledger import anchors as anchor_file
 from ledger import rules
@@ -250,9 +250,11 @@ def post_batch(uow, specs: Sequence[JournalSpec]) -> list[PostedJournal]:
         results[i] = PostedJournal(journal_id, spec.key, spec.kind, spec.effective_date, digest, spec.legs)
         prev = digest
 
-    _insert_rows(s, J, journal_rows)
-    _insert_rows(s, P, posting_rows)
-    _insert_rows(s, C, chain_rows)
+    # straight to the driver (COPY on PostgreSQL): with the chain entry and the guards' row
+    # triggers, SQLAlchemy's per-row parameter handling would be a large share of a batch's cost
+    insert_rows(s, J, journal_rows)
+    insert_rows(s, P, posting_rows)
+    insert_rows(s, C, chain_rows)
     changed = [{"b_id": accounts[c].id, "b_balance": b} for c, b in balances.items() if b != accounts[c].balance]
     if changed:
         s.execute(sa.update(A).where(A.c.id == sa.bindparam("b_id")).values(balance=sa.bindparam("b_balance")),
@@ -260,29 +262,6 @@ def post_batch(uow, specs: Sequence[JournalSpec]) -> list[PostedJournal]:
     s.execute(sa.update(H).where(H.c.id == 1).values(seq=seq, hash=prev, journal_seq=journal_id,
                                                       posting_seq=posting_id))
     return _fill_duplicates(specs, results)
-
-
-def _insert_rows(s, table: sa.Table, rows: list[dict]) -> None:
-    """Bulk insert in the session's transaction, without SQLAlchemy's per-row parameter handling (a
-    large share of a batch's cost): with the chain entry and the guards' row triggers, a batch would
-    otherwise be a good deal slower than before both. PostgreSQL gets COPY (an INSERT per row is a
-    statement each); SQLite gets the driver's executemany, the values converted by their column types
-    exactly as SQLAlchemy converts them."""
-    columns = list(rows[0])
-    conn = s.connection()
-    if conn.dialect.name == "postgresql":
-        with conn.connection.dbapi_connection.cursor() as cursor, \
-                cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-        return
-    if conn.dialect.paramstyle != "qmark":  # pragma: no cover - neither of the two databases we run on
-        s.execute(sa.insert(table), rows)
-        return
-    convert = [(c, table.c[c].type.bind_processor(conn.dialect)) for c in columns]
-    values = [tuple(row[c] if f is None else f(row[c]) for c, f in convert) for row in rows]
-    marks = ", ".join(["?"] * len(columns))
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", values)
 
 
 def _fill_duplicates(specs, results):

@@ -24,11 +24,11 @@ import datetime as dt
 import hashlib
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, BinaryIO, Iterator
 
+from adapters import spreadsheets
 from kernel.money import parse_money, to_fen
 from kernel.text import NUL_MESSAGE
 from payouts.errors import (
@@ -108,54 +108,26 @@ def _csv_rows(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, list[Any]]
         text.detach()
 
 
-def _xlsx_cell(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        # Excel stores numbers as doubles; repr is the shortest text that reads back as the same
-        # double, i.e. what was typed. From here on it is Decimal.
-        return Decimal(repr(value))
-    return "" if value is None else value
-
-
 def _check_xlsx(stream: BinaryIO) -> None:
-    """Bound what parsing may unpack before parsing starts: a few kilobytes can declare gigabytes."""
-    stream.seek(0)
     try:
-        entries = zipfile.ZipFile(stream).infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise StatementHeaderInvalid(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})",
-                                     details={"format": "xlsx"}) from None
-    unpacked = sum(e.file_size for e in entries)
-    if len(entries) > MAX_XLSX_ENTRIES or unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise StatementHeaderInvalid(f"the workbook unpacks to {unpacked} bytes in {len(entries)} parts "
-                                     f"(limit {MAX_XLSX_UNPACKED_BYTES} bytes)", details={"format": "xlsx"})
+        spreadsheets.check_size(stream, max_parts=MAX_XLSX_ENTRIES, max_unpacked=MAX_XLSX_UNPACKED_BYTES)
+    except spreadsheets.WorkbookRefused as exc:
+        if exc.unpacked is None:
+            raise StatementHeaderInvalid(str(exc), details={"format": "xlsx"}) from None
+        raise StatementHeaderInvalid(f"the workbook unpacks to {exc.unpacked} bytes in {exc.parts} parts "
+                                     f"(limit {MAX_XLSX_UNPACKED_BYTES} bytes)", details={"format": "xlsx"}) from None
 
 
 def _xlsx_rows(stream: BinaryIO) -> Iterator[tuple[int, list[Any]]]:
-    """The first sheet's rows, one at a time. The sheet's declared dimension is ignored: it is the
-    file's claim, and ``A1:XFD1048576`` would make the reader pad every row to 16,384 cells."""
-    from openpyxl import load_workbook  # only XLSX statements pay for openpyxl
-    stream.seek(0)
+    """The first sheet's rows, one at a time, numbered from 1."""
     try:
-        wb = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise StatementHeaderInvalid(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})",
-                                     details={"format": "xlsx"}) from None
-    try:
-        ws = wb.worksheets[0]
-        ws.reset_dimensions()
-        for number, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-            cells = [_xlsx_cell(v) for v in row]
+        for number, row in enumerate(spreadsheets.first_sheet_rows(stream, max_columns=MAX_COLUMNS), start=1):
+            cells = ["" if v is None else v for v in row]
             while cells and cells[-1] == "":
                 cells.pop()  # trailing empty cells of a row are formatting, not columns
             yield number, cells
-    finally:
-        wb.close()
+    except spreadsheets.WorkbookRefused as exc:
+        raise StatementHeaderInvalid(str(exc), details={"format": "xlsx"}) from None
 
 
 def _rows(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, list[Any]]]:
