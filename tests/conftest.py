@@ -70,8 +70,16 @@ def _wipe(eng: sa.Engine) -> None:
     tables = list(reversed(metadata().sorted_tables))
     with eng.begin() as c:
         if eng.dialect.name == "postgresql":
+            # DELETE and setval rather than TRUNCATE … RESTART IDENTITY: a test leaves a few rows,
+            # and TRUNCATE makes new files for every table (about 120 ms a test against 10 ms)
             c.exec_driver_sql("SET LOCAL session_replication_role = replica")
-            c.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            for t in tables:
+                c.exec_driver_sql(f'DELETE FROM "{t.name}"')
+            sequences = [r[0] for r in c.exec_driver_sql(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences "
+                "WHERE schemaname = current_schema()")]
+            if sequences:
+                c.exec_driver_sql("SELECT " + ", ".join(f"setval('{q}', 1, false)" for q in sequences))
         else:
             guards.remove(c)
             for t in tables:
