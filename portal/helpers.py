@@ -6,9 +6,12 @@ from typing import Any, Callable
 import marshmallow as ma
 from flask import flash, g, redirect, request
 
+from sqlmodel import select
+
 from adapters.access import transact
 from kernel.errors import DomainError
 from parties.actors import Actor
+from parties.models import Organisation
 from portal.messages import error_text
 
 LIST_LIMIT = 200
@@ -35,6 +38,14 @@ def attempt(work: Callable[[], Any], *, ok: str | Callable[[Any], str], back: st
     flash(ok(result) if callable(ok) else ok, "ok")
     target = done(result) if callable(done) else (done or back)
     return redirect(target)
+
+
+def org_names(session, ids) -> dict[int, str]:
+    """Organisation names by id, for a page's table."""
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    return dict(session.exec(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
 
 
 def write(fn: Callable[[Any], Any]) -> Any:

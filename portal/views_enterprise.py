@@ -13,10 +13,10 @@ from claims import service as claims
 from kernel import clock
 from kernel.errors import DomainError, ValidationError
 from portal import blp
-from portal.helpers import LIST_LIMIT, actor, attempt, line_names, load, write
+from portal.helpers import LIST_LIMIT, actor, attempt, line_names, load, org_names, write
 from portal.messages import error_text
 from portal.security import page
-from portal.views_provider import _org_names, require_org_of
+from portal.views_provider import require_org_of
 from schemes import service as schemes
 from vouchers import applications, contracts, redemption
 from vouchers.models import VoucherClaim
@@ -42,7 +42,7 @@ def enterprise_home():
     with reader() as s:
         mine = contracts.list_page(s, actor=a, after=0, limit=LIST_LIMIT)
         lines = {c.id: contracts.lines_of(s, c.id) for c in mine}
-        names = _org_names(s, {c.provider_id for c in mine})
+        names = org_names(s, {c.provider_id for c in mine})
         product_names = line_names(s, [{"lines": [{"version_id": l.version_id} for ls in lines.values() for l in ls]}])
         vouchers = applications.list_page(s, actor=a, scheme_id=None, status=None, today=today, after=0,
                                           limit=LIST_LIMIT)
@@ -195,7 +195,7 @@ def loans_list():
     a, today = actor(), clock.today()
     with reader() as s:
         rows = loans.list_page(s, actor=a, today=today, after=0, limit=LIST_LIMIT)
-        names = _org_names(s, {st.loan.enterprise_id for st in rows} | {st.loan.financier_id for st in rows})
+        names = org_names(s, {st.loan.enterprise_id for st in rows} | {st.loan.financier_id for st in rows})
     return render_template("portal/loans.html", title="融资", loans=rows, names=names)
 
 
@@ -211,7 +211,7 @@ def loan_detail(loan_id):
             loans.check_reader(loan, a)
             st = loans.state(s, loan, today=today)
             schedule = loans.schedule_view(st.schedule, today)
-            names = _org_names(s, {loan.enterprise_id, loan.financier_id, loan.guarantor_id})
+            names = org_names(s, {loan.enterprise_id, loan.financier_id, loan.guarantor_id})
     except DomainError as exc:
         flash(error_text(exc), "error")
         return redirect(url_for("portal.loans_list"))
@@ -230,7 +230,7 @@ def enterprise_talent():
         trainees = [t for tr in trainings for t in talent.trainee_page(s, actor=a, training_id=tr.id, after=0,
                                                                          limit=LIST_LIMIT)]
         views = talent.trainee_views(s, trainees)
-        names = _org_names(s, {tr.provider_id for tr in trainings})
+        names = org_names(s, {tr.provider_id for tr in trainings})
     titles = {tr.id: tr.title for tr in trainings}
     return render_template("portal/enterprise_talent.html", title="人才培训", trainees=views, titles=titles,
                            trainings=[talent.training_view(tr) for tr in trainings], names=names)

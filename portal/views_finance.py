@@ -13,7 +13,6 @@ from portal.chart import budget_svg, legend
 from portal.helpers import LIST_LIMIT, actor, attempt, write
 from portal.messages import error_text
 from portal.security import page
-from portal.views_provider import _org_names
 from schemes import budget
 from schemes import service as schemes
 from yunquan.users import names as user_names
@@ -56,12 +55,11 @@ def finance_batch(batch_id):
             batch = payouts.get(s, batch_id)
             lines = payouts.lines(s, batch_id)
             people = user_names(s, {batch.created_by} | ({batch.approved_by} if batch.approved_by else set()))
-            names = _org_names(s, {batch.scheme_id})
     except DomainError as exc:
         flash(error_text(exc), "error")
         return redirect(url_for("portal.finance_home"))
     return render_template("portal/finance_batch.html", title=f"支付批次 {batch_id}", batch=batch, lines=lines,
-                           people=people, skipped=payouts.skipped(batch), names=names)
+                           people=people, skipped=payouts.skipped(batch))
 
 
 @blp.post("/finance/batches/<int:batch_id>/approve")

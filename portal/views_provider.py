@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 import marshmallow as ma
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlmodel import select
 
 from adapters.access import reader, uow
 from catalog import importer, products, rules
@@ -17,9 +16,8 @@ from kernel import clock
 from kernel.errors import DomainError, ValidationError
 from kernel.money import from_fen, to_fen
 from parties import service as organisations
-from parties.models import Organisation
 from portal import blp
-from portal.helpers import LIST_LIMIT, actor, attempt, load
+from portal.helpers import LIST_LIMIT, actor, attempt, load, org_names, write
 from portal.messages import error_text
 from portal.security import page
 from vouchers import contracts
@@ -169,13 +167,8 @@ def provider_standard_preview():
 @page("provider")
 def provider_submit_product(product_id):
     back = url_for("portal.provider_products")
-    return attempt(lambda: _with_uow(lambda u: products.submit(u, actor=_catalog_actor(), product_id=product_id)),
+    return attempt(lambda: write(lambda u: products.submit(u, actor=_catalog_actor(), product_id=product_id)),
                    ok="已提交审核。", back=back)
-
-
-def _with_uow(fn):
-    with uow() as u:
-        return fn(u)
 
 
 @blp.get("/provider/contracts")
@@ -184,18 +177,11 @@ def provider_contracts():
     a = actor()
     with reader() as s:
         rows = contracts.list_page(s, actor=a, after=0, limit=LIST_LIMIT)
-        names = _org_names(s, {c.enterprise_id for c in rows})
+        names = org_names(s, {c.enterprise_id for c in rows})
         enterprises = organisations.list_page(s, kind="enterprise", after=0, limit=LIST_LIMIT)
         mine = products.list_page(s, viewer=_catalog_actor(), status="approved", after=0, limit=LIST_LIMIT)
     return render_template("portal/provider_contracts.html", title="合同", contracts=rows, names=names,
                            enterprises=enterprises, products=mine, today=clock.today())
-
-
-def _org_names(session, ids) -> dict[int, str]:
-    ids = [i for i in ids if i]
-    if not ids:
-        return {}
-    return dict(session.exec(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
 
 
 @blp.post("/provider/contracts")

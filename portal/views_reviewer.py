@@ -14,10 +14,9 @@ from claims.api import publicity_policy
 from kernel import clock
 from kernel.errors import DomainError
 from portal import blp
-from portal.helpers import LIST_LIMIT, actor, attempt, line_names, write
+from portal.helpers import LIST_LIMIT, actor, attempt, line_names, org_names, write
 from portal.messages import error_text
 from portal.security import page
-from portal.views_provider import _org_names, _with_uow
 from vouchers import applications
 
 
@@ -43,10 +42,10 @@ def review_products():
 def review_product_decide(product_id, action):
     who = _catalog_actor()
     if action == "approve":
-        work = lambda: _with_uow(lambda u: products.approve(u, actor=who, product_id=product_id))  # noqa: E731
+        work = lambda: write(lambda u: products.approve(u, actor=who, product_id=product_id))  # noqa: E731
     else:
         reason = _reason()
-        work = lambda: _with_uow(lambda u: products.reject(u, actor=who, product_id=product_id, reason=reason))  # noqa: E731
+        work = lambda: write(lambda u: products.reject(u, actor=who, product_id=product_id, reason=reason))  # noqa: E731
     return attempt(work, ok=f"产品 {product_id} 已{'通过' if action == 'approve' else '驳回'}。",
                    back=url_for("portal.review_products"))
 
@@ -58,7 +57,7 @@ def review_vouchers():
     with reader() as s:
         rows = applications.list_page(s, actor=a, scheme_id=None, status="reserved", today=today, after=0,
                                       limit=LIST_LIMIT)
-        names = _org_names(s, {v.enterprise_id for v in rows} | {v.provider_id for v in rows})
+        names = org_names(s, {v.enterprise_id for v in rows} | {v.provider_id for v in rows})
         breakdowns = {v.id: json.loads(v.breakdown_json) for v in rows}
         product_names = line_names(s, breakdowns.values())
     return render_template("portal/review_vouchers.html", title="服务券审核", vouchers=rows, names=names,
@@ -87,7 +86,7 @@ def review_claims():
                                    limit=LIST_LIMIT)
         public = claims.list_page(s, actor=a, scheme_id=None, status="publicity", today=today, after=0,
                                   limit=LIST_LIMIT)
-        names = _org_names(s, {c.enterprise_id for c in waiting + public})
+        names = org_names(s, {c.enterprise_id for c in waiting + public})
     return render_template("portal/review_claims.html", title="兑付审核", waiting=waiting, public=public,
                            names=names)
 
@@ -101,7 +100,7 @@ def review_claim(claim_id):
             claim = claims.get(s, claim_id)
             claims.check_reader(s, claim, a)
             files = evidence.of_claim(s, claim_id)
-            names = _org_names(s, {claim.enterprise_id, claim.provider_id})
+            names = org_names(s, {claim.enterprise_id, claim.provider_id})
             status = claims.effective_status(claim, today)
             details = claims.details(s, [claim]).get(claim.id, {})
     except DomainError as exc:
