@@ -320,6 +320,13 @@ def lapse_due(uow, scheme: Scheme, today: dt.date) -> int:
     return len(due)
 
 
+def is_due(scheme_id: int, today: dt.date):
+    """SQL: ``due_work`` has something to do (the conditions of ``end_publicity`` and ``lapse_due``)."""
+    # two EXISTS, each an index range on (scheme_id, status): an OR inside one would scan the scheme's claims
+    return sa.or_(sa.exists().where(C.c.scheme_id == scheme_id, C.c.status == "publicity", C.c.payable_from <= today),
+                  sa.exists().where(C.c.scheme_id == scheme_id, C.c.status == "returned", C.c.lapses_on < today))
+
+
 def due_work(uow, scheme: Scheme, today: dt.date) -> tuple[bool, bool]:
     """What falls due for a scheme's claims: publicity ends, returned claims lapse."""
     ended = end_publicity(uow, today=today, scheme_id=scheme.id)
@@ -410,4 +417,4 @@ def mark_returned(uow, returned: list[dict]) -> None:
 
 __all__ = ["PublicityPolicy", "open_claim", "resubmit", "approve", "return_for_rework", "object_to", "get",
            "check_reader", "list_page", "publicity_page", "end_publicity", "settle_publicity", "lapse_due",
-           "due_work", "evidence_ids", "breakdown_of", "effective_status", "change_payee", "ClaimNotFound"]
+           "due_work", "is_due", "evidence_ids", "breakdown_of", "effective_status", "change_payee", "ClaimNotFound"]

@@ -54,7 +54,7 @@ C = LedgerChain.__table__
 __all__ = [
     "IdempotencyMismatch",
     "Leg", "JournalSpec", "open_account", "post", "post_batch", "reverse", "reserve", "post_pending",
-    "void_pending", "balance", "balances", "balances_as_of", "trial_balance", "close_period", "verify",
+    "void_pending", "balance", "balance_column", "balances", "balances_as_of", "trial_balance", "close_period", "verify",
     "journals_for_ref", "anchor", "anchor_after_commit", "head",
 ]
 
@@ -407,6 +407,11 @@ def balance(session, code: str) -> int:
     if value is None:
         raise UnknownAccount(f"unknown account {code}", details={"accounts": [code]})
     return value
+
+
+def balance_column(code: str):
+    """SQL: an account's balance (NULL for an unknown account), to select beside other columns."""
+    return sa.select(A.c.balance).where(A.c.code == code).scalar_subquery()
 
 
 def balances(session, codes: Iterable[str]) -> dict[str, int]:

@@ -13,6 +13,7 @@ import functools
 import json
 from typing import Callable
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from adapters.tables import fetch
@@ -25,16 +26,20 @@ from schemes.models import Scheme, SchemeSettingsVersion
 
 # (uow, scheme, today) -> (changed anything, freed money); runs with the scheme locked, never commits.
 DueWork = Callable[..., tuple[bool, bool]]
+# (scheme_id, today) -> SQL: is any of this work due? (read with the lock, in the same statement)
+DueCheck = Callable[[int, dt.date], sa.ColumnElement[bool]]
 # (uow, scheme, settings, today) -> None; runs with the scheme locked, never commits.
 MoneyFreed = Callable[..., None]
-_due_work: list[DueWork] = []
+_due_work: list[tuple[DueWork, DueCheck]] = []
 _money_freed: dict[str, list[MoneyFreed]] = {}
 
 
-def on_due(work: DueWork) -> None:
-    """Register work that falls due with time (at start-up; registering twice is harmless)."""
-    if work not in _due_work:
-        _due_work.append(work)
+def on_due(work: DueWork, *, due: DueCheck) -> None:
+    """Register work that falls due with time, with the SQL condition that says some is due (at
+    start-up; registering twice is harmless). The condition must be true whenever the work would
+    change anything: the scheme lock skips the work when none is."""
+    if all(work is not w for w, _ in _due_work):
+        _due_work.append((work, due))
 
 
 def on_money_freed(kind: str, listener: MoneyFreed) -> None:
@@ -168,7 +173,7 @@ def money_freed(uow, scheme: Scheme, today: dt.date) -> None:
 def settle_due(uow, scheme: Scheme, today: dt.date) -> bool:
     """Do the work that fell due by ``today`` (scheme locked); True if anything changed."""
     changed = freed = False
-    for work in _due_work:
+    for work, _ in _due_work:
         did, gave_back = work(uow, scheme, today)
         changed, freed = changed or did, freed or gave_back
     if freed:
@@ -181,11 +186,22 @@ def lock(uow, scheme_id: int, *, today: dt.date | None = None) -> Scheme:
     checkpoint of the unit of work): it happened with time, whatever becomes of the write that
     follows, which then runs under the lock taken again."""
     today = today or clock.today()
-    scheme = get(uow.session, scheme_id, lock=True)
-    if settle_due(uow, scheme, today):
+    scheme, due = _lock_row(uow.session, scheme_id, today)
+    if due and settle_due(uow, scheme, today):
         uow.checkpoint()
-        scheme = get(uow.session, scheme_id, lock=True)
+        scheme, _ = _lock_row(uow.session, scheme_id, today)
     return scheme
+
+
+def _lock_row(session, scheme_id: int, today: dt.date) -> tuple[Scheme, bool]:
+    """The scheme locked, and whether any registered work is due: one statement (every write to a
+    scheme takes this lock, and usually nothing is due)."""
+    due = sa.or_(*(check(scheme_id, today) for _, check in _due_work)) if _due_work else sa.false()
+    row = session.exec(select(Scheme, due.label("due")).where(Scheme.id == scheme_id)
+                       .with_for_update(of=Scheme).execution_options(populate_existing=True)).first()
+    if row is None:
+        raise SchemeNotFound(f"scheme {scheme_id} not found", details={"scheme_id": scheme_id})
+    return row[0], bool(row[1])
 
 
 def settle(uow, *, scheme_id: int) -> bool:

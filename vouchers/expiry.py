@@ -43,6 +43,11 @@ def due_work(uow, scheme: Scheme, today: dt.date) -> tuple[bool, bool]:
     return bool(due), bool(due)
 
 
+def is_due(scheme_id: int, today: dt.date):
+    """SQL: ``due_work`` has something to do."""
+    return sa.exists().where(Voucher.scheme_id == scheme_id, past_window(today))
+
+
 def count_due(session, scheme_id: int, today: dt.date) -> int:
     return int(session.exec(select(sa.func.count()).select_from(Voucher)
                             .where(Voucher.scheme_id == scheme_id, past_window(today))).one())

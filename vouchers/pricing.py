@@ -57,17 +57,14 @@ def priced_lines(session, contract: Contract) -> list[rules.PricedLine]:
     return priced
 
 
-def capped(session, *, scheme: Scheme, settings: scheme_rules.Settings, lines: list[rules.PricedLine],
-           enterprise: Organisation, provider: Organisation, own: int = 0) -> tuple[rules.FaceValue, dict[str, int]]:
-    """The face value under the caps with what the enterprise and the provider hold now (one read
-    of the usage rows; ``own`` is what the voucher being priced holds itself). Also returns the
-    usage read (its ``city`` serves the city quota)."""
-    held = usage.used(session, scheme.id, enterprise_id=enterprise.id, provider_id=provider.id, city=enterprise.city)
-    fv = rules.face_value(
+def capped(*, scheme: Scheme, settings: scheme_rules.Settings, lines: list[rules.PricedLine],
+           enterprise: Organisation, provider: Organisation, held: dict[str, int], own: int = 0) -> rules.FaceValue:
+    """The face value under the caps, given what the enterprise and the provider hold now
+    (``held``: ``usage.used``; ``own`` is what the voucher being priced holds itself)."""
+    return rules.face_value(
         lines, city=enterprise.city, settings=settings,
         enterprise_cap_left=settings.enterprise_cap - from_fen(held["enterprise"] - own),
         provider_quota_left=settings.provider_quota(provider.provider_class) - from_fen(held["provider"] - own))
-    return fv, held
 
 
 def price(session, *, scheme: Scheme, settings: scheme_rules.Settings, contract: Contract,
@@ -77,8 +74,9 @@ def price(session, *, scheme: Scheme, settings: scheme_rules.Settings, contract:
     if exclude_voucher is not None:
         mine = session.get(Voucher, exclude_voucher)
         own = usage.counted(mine.status, mine.final_amount, mine.face_value)
-    return capped(session, scheme=scheme, settings=settings, lines=priced_lines(session, contract),
-                  enterprise=enterprise, provider=provider, own=own)[0]
+    held = usage.used(session, scheme.id, enterprise_id=enterprise.id, provider_id=provider.id, city=enterprise.city)
+    return capped(scheme=scheme, settings=settings, lines=priced_lines(session, contract), enterprise=enterprise,
+                  provider=provider, held=held, own=own)
 
 
 def facts(org: Organisation) -> scheme_rules.EnterpriseFacts:

@@ -68,16 +68,25 @@ def _deleted(_mapper, connection, target) -> None:
                                       _before(target, "face_value")))
 
 
+def used_columns(scheme_id: int, *, enterprise_id: int, provider_id: int, city: str) -> list:
+    """SQL: what the enterprise, the provider and the city hold under the scheme, as three columns
+    labelled by dimension (primary-key lookups; 0 where no row exists yet)."""
+    wanted = {"enterprise": str(enterprise_id), "provider": str(provider_id), "city": city}
+    return [sa.func.coalesce(sa.select(U.c.amount).where(U.c.scheme_id == scheme_id, U.c.dimension == d,
+                                                         U.c.holder == h).scalar_subquery(), 0).label(d)
+            for d, h in wanted.items()]
+
+
 def used(session, scheme_id: int, *, enterprise_id: int, provider_id: int, city: str) -> dict[str, int]:
     """What the enterprise, the provider and the city hold under the scheme: one indexed read."""
-    wanted = {"enterprise": str(enterprise_id), "provider": str(provider_id), "city": city}
-    # three primary-key lookups in one statement (an OR of the three makes SQLite scan the scheme's rows)
-    rows = session.execute(sa.union_all(*(
-        sa.select(U.c.dimension, U.c.amount).where(U.c.scheme_id == scheme_id, U.c.dimension == d, U.c.holder == h)
-        for d, h in wanted.items()))).all()
-    out = dict.fromkeys(DIMENSIONS, 0)
-    out.update({d: int(a) for d, a in rows})
-    return out
+    row = session.execute(sa.select(*used_columns(scheme_id, enterprise_id=enterprise_id, provider_id=provider_id,
+                                                  city=city))).one()
+    return of_row(row)
+
+
+def of_row(row) -> dict[str, int]:
+    """The usage in a result row that selected ``used_columns``."""
+    return {d: int(row._mapping[d]) for d in DIMENSIONS}
 
 
 def city_used(session, scheme_id: int, city: str) -> int:

@@ -24,15 +24,19 @@ from vouchers import contracts, pricing
 from vouchers.models import Voucher
 
 
-def blocked_by_queue(session, scheme_id: int, city: str) -> str | None:
-    """Strict first come, first served: nobody overtakes a voucher already waiting for the same money."""
+def queue_ahead(scheme_id: int, city: str):
+    """SQL: why a new voucher of ``city`` must wait behind the queue (``budget``, ``city_quota``) or
+    NULL. Strict first come, first served: nobody overtakes a voucher already waiting for the same
+    money; CASE looks for the city's queue only when nobody waits for the budget."""
     def waiting(*conditions):
         return sa.exists().where(Voucher.scheme_id == scheme_id, rare(Voucher.status == "waitlisted"), *conditions)
-    # One statement; CASE looks for the city's queue only when nobody waits for the budget.
-    return session.execute(sa.select(sa.case(
-        (waiting(Voucher.waitlist_reason == "budget"), "budget"),
-        (waiting(Voucher.waitlist_reason == "city_quota", Voucher.city == city), "city_quota"),
-        else_=None))).scalar()
+    return sa.case((waiting(Voucher.waitlist_reason == "budget"), "budget"),
+                   (waiting(Voucher.waitlist_reason == "city_quota", Voucher.city == city), "city_quota"),
+                   else_=None)
+
+
+def blocked_by_queue(session, scheme_id: int, city: str) -> str | None:
+    return session.execute(sa.select(queue_ahead(scheme_id, city))).scalar()
 
 
 def reserve_for(uow, scheme: Scheme, voucher: Voucher, on: dt.date) -> None:

@@ -29,8 +29,8 @@ def bootstrap() -> None:
     kinds.register(rewards.FinancingReward())
     kinds.register(talent_claims.TalentClaim())
     # Vouchers expire before returned claims lapse; the waitlist is then promoted once (settle_due).
-    schemes.on_due(expiry.due_work)
-    schemes.on_due(claims.due_work)
+    schemes.on_due(expiry.due_work, due=expiry.is_due)
+    schemes.on_due(claims.due_work, due=claims.is_due)
     schemes.on_money_freed("cloud", waitlist.promote)
     performance.on_figures(voucher_figures.pilot_figures)
     assessment.on_held_figures(talent_figures.assessment_figures)  # a pilot's yearly assessment

@@ -193,7 +193,13 @@ class UowFactory:
         # Where committed ledger heads are anchored; None (tests, benchmarks) writes no anchors.
         self.anchors = anchors
 
-        self.read_engine = engine.execution_options(yq_readonly=True)
+        # Reads on PostgreSQL run in autocommit: at READ COMMITTED every statement sees its own
+        # snapshot anyway, so a transaction around reads adds nothing but BEGIN and ROLLBACK round
+        # trips, and psycopg answers every ROLLBACK with DEALLOCATE ALL (a third round trip, and
+        # the connection's prepared statements lost). SQLite's read transaction is its snapshot.
+        self.read_engine = engine.execution_options(
+            yq_readonly=True, yq_request_read=True,
+            **({"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}))
         # One consistent view for long reads (verify, reports): a SQLite read transaction is a
         # snapshot already; PostgreSQL needs REPEATABLE READ, or each statement sees newer commits.
         self.snapshot_engine = (engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
@@ -230,8 +236,7 @@ class UowFactory:
     def _request_engine(engine):
         """The engine a request's shared read session may serve: the plain read engine (a snapshot
         is asked for by name and gets its own session unless the two are one)."""
-        return engine if engine.get_execution_options().get("yq_readonly") and \
-            engine.get_execution_options().get("isolation_level") is None else None
+        return engine if engine.get_execution_options().get("yq_request_read") else None
 
     def run(self, fn: Callable[[UnitOfWork], Any], *, retries: int = 5) -> Any:
         for attempt in range(retries + 1):

@@ -23,7 +23,12 @@ class User(SQLModel, table=True):
 
     @property
     def role_set(self) -> frozenset[str]:
-        return frozenset(r for r in self.roles.split(",") if r)
+        return role_set(self.roles)
+
+
+def role_set(stored: str) -> frozenset[str]:
+    """The roles as stored in ``app_user.roles`` (comma-separated) as a set."""
+    return frozenset(r for r in stored.split(",") if r)
 
 
 class ApiToken(SQLModel, table=True):
