@@ -41,6 +41,30 @@ def rfc3339(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+class next_id(sa.sql.expression.ColumnElement):
+    """SQL: the id the next row of ``table`` will get, drawn now, so that rows that name it (a
+    ledger key) can be written before the row itself, which is then inserted once, complete.
+    PostgreSQL: ``nextval`` of the id's sequence (a drawn id is never given again). SQLite: one more
+    than the largest id, which is what SQLite would give: valid only for a writer, which holds
+    the database's write lock (``BEGIN IMMEDIATE``) until it commits."""
+    type = sa.Integer()
+    inherit_cache = True
+    _traverse_internals = [("table_name", InternalTraversal.dp_string)]
+
+    def __init__(self, table: sa.Table):
+        self.table_name = table.name
+
+
+@compiles(next_id, "postgresql")
+def _next_id_pg(element, compiler, **kw):
+    return f"nextval(pg_get_serial_sequence('{element.table_name}', 'id'))"
+
+
+@compiles(next_id, "sqlite")
+def _next_id_sqlite(element, compiler, **kw):
+    return f"(SELECT coalesce(max(id), 0) + 1 FROM {element.table_name})"
+
+
 def one_of(s, column, values: list):
     """``column IN values`` that stays an index lookup on PostgreSQL: a single array parameter
     (``= ANY(:values)``) rather than hundreds of scalar ones, whose generic prepared plan

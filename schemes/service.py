@@ -109,6 +109,20 @@ def settings_of(session, scheme: Scheme, version: int | None = None) -> rules.Se
     return found
 
 
+def get_with_settings(session, scheme_id: int) -> tuple[Scheme, rules.Settings]:
+    """A scheme and its current settings in one query (kept for ``settings_of`` as it keeps them)."""
+    row = session.exec(select(Scheme, SchemeSettingsVersion.settings_json)
+                       .join(SchemeSettingsVersion, (SchemeSettingsVersion.scheme_id == Scheme.id)
+                             & (SchemeSettingsVersion.version == Scheme.settings_version))
+                       .where(Scheme.id == scheme_id)).first()
+    if row is None:
+        raise SchemeNotFound(f"scheme {scheme_id} not found", details={"scheme_id": scheme_id})
+    scheme, raw = row
+    found = session.info.setdefault("yq_settings", {}).setdefault((scheme.id, scheme.settings_version),
+                                                                 _parsed_settings(raw, scheme.kind))
+    return scheme, found
+
+
 @functools.lru_cache(maxsize=1024)
 def _parsed_settings(raw: str, kind: str) -> rules.Settings:
     return rules.settings_from_json(json.loads(raw), kind=kind)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlmodel import select
 
-from adapters.tables import fetch, party_page
+from adapters.tables import fetch, next_id, party_page
 from claims.models import Claim
 from kernel import clock
 from kernel.errors import DomainError, Forbidden, InvalidState, SelfApproval
@@ -69,6 +69,7 @@ class _State(NamedTuple):
     held: dict[str, int]  # what the enterprise, the provider and the city hold (``usage``)
     queue: str | None  # why the queue ahead makes a new voucher wait (``waitlist.queue_ahead``)
     available: int  # the budget still available, fen
+    voucher_id: int | None  # the id the new voucher gets (drawn with the lock)
 
 
 def _state(session, *, scheme_id: int, contract_id: int, enterprise: Organisation, provider_id: int,
@@ -84,11 +85,12 @@ def _state(session, *, scheme_id: int, contract_id: int, enterprise: Organisatio
                waitlist.queue_ahead(scheme_id, enterprise.city).label("queue"),
                budget.available(scheme_id).label("available")]
     if lock:
-        row = session.exec(select(Contract, *columns).where(Contract.id == contract_id)
+        row = session.exec(select(Contract, *columns, next_id(Voucher.__table__).label("voucher_id"))
+                           .where(Contract.id == contract_id)
                            .with_for_update(of=Contract).execution_options(populate_existing=True)).one()
     else:
-        row = session.execute(sa.select(sa.null(), *columns)).one()
-    return _State(row[0], row.funded, usage.of_row(row), row.queue, int(row.available))
+        row = session.execute(sa.select(sa.null(), *columns, sa.null().label("voucher_id"))).one()
+    return _State(row[0], row.funded, usage.of_row(row), row.queue, int(row.available), row.voucher_id)
 
 
 def _wait_reason(state: _State, scheme: Scheme, settings, city: str, value: int) -> str | None:
@@ -126,13 +128,12 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     funding, eligibility, the caps."""
     s = uow.session
     today = clock.today()
-    scheme = schemes.get(s, scheme_id)
+    scheme, settings = schemes.get_with_settings(s, scheme_id)
     _open_for_applications(scheme, today)
     contract = s.exec(select(Contract).where(Contract.id == contract_id)).first()
     version = None
     if contract is not None:
         enterprise, provider = organisations.get_pair(s, contract.enterprise_id, contract.provider_id)
-        settings = schemes.settings_of(s, scheme)
         ineligible = _ineligible(enterprise, settings, today)
         lines = pricing.priced_lines(s, contract)
         version = scheme.settings_version
@@ -159,17 +160,15 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     value = to_fen(fv.face_value)
     reason = _wait_reason(state, scheme, settings, enterprise.city, value)
     voucher = Voucher(
-        scheme_id=scheme.id, contract_id=contract.id, enterprise_id=enterprise.id, provider_id=contract.provider_id,
+        id=state.voucher_id, scheme_id=scheme.id, contract_id=contract.id, enterprise_id=enterprise.id, provider_id=contract.provider_id,
         city=enterprise.city, status="waitlisted" if reason else "reserved", waitlist_reason=reason,
         face_value=value, settings_version=scheme.settings_version, applied_at=clock.now(), applied_by=actor.user_id,
         breakdown_json=json.dumps(rules.breakdown(fv, settings_version=scheme.settings_version, settings=settings,
                                                   city=enterprise.city), ensure_ascii=False),
         expires_on=scheme.redeem_to)
-    s.add(voucher)
-    s.flush()
-    if reason is None:
+    if reason is None:  # the reservation first (its key names the voucher's id): the voucher is written once
         waitlist.reserve_for(uow, scheme, voucher, today)
-        s.add(voucher)
+    s.add(voucher)
     uow.commit()
     return voucher
 
