@@ -119,13 +119,13 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     """Apply for a contract's voucher.
 
     Before the scheme lock, what it does not guard and what never changes: the scheme's kind and
-    windows, the contract and its parties, the settings version, eligibility and each line's
-    subsidy (one query joining the pinned, immutable product versions). Under the lock, every
-    decision in the order the workload's model expects (the contract locked, its enterprise,
-    duplicate funding, eligibility under a settings version changed meanwhile, the caps and quotas
-    from one read of the usage rows, the queue and the budget), then the voucher and its
-    reservation. Errors keep their order: kind and window, the contract's enterprise, duplicate
-    funding, eligibility, the caps."""
+    windows with its settings (one query), the contract and its parties (one query), eligibility
+    and each line's subsidy (one query joining the pinned, immutable product versions). Under the
+    lock (whose statement also asks whether anything fell due), one statement reads everything
+    the decision needs (``_state``: the contract locked, duplicate funding, the usage rows, the
+    queue ahead, the budget available, the new voucher's id); then the reservation journal and the
+    voucher, written once. Errors keep their order: kind and window, the contract's enterprise,
+    duplicate funding, eligibility (under a settings version changed meanwhile), the caps."""
     s = uow.session
     today = clock.today()
     scheme, settings = schemes.get_with_settings(s, scheme_id)
