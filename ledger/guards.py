@@ -8,7 +8,9 @@ for every client of the database and not only for this application:
 - a reservation is never deleted, what it holds never changes, and it leaves ``pending`` once;
 - the head row is never deleted and never moves backwards;
 - a posting joins only a journal being written now (numbered past the head's ``journal_seq``), never
-  a journal already written, not even as a pair that sums to zero;
+  a journal already written, not even as a pair that sums to zero (PostgreSQL checks each INSERT or
+  COPY statement's new postings at once, from its transition table: one check per statement rather
+  than a function call and a head lookup per posting; the statement is refused all the same);
 - PostgreSQL only: at COMMIT, every journal written in the transaction has two or more postings
   summing to zero (a deferred constraint trigger, so postings may follow their journal).
 
@@ -88,13 +90,19 @@ _PG_FUNCTIONS = [
             USING ERRCODE = 'integrity_constraint_violation';
     END $$""",
     # a trigger's WHEN cannot hold a subquery on PostgreSQL: the condition moves into the function
-    f"""CREATE OR REPLACE FUNCTION ledger_posting_joins_new_journals() RETURNS trigger LANGUAGE plpgsql AS $$
+    # one check per statement over its new postings (the transition table new_postings); the
+    # head has not moved past the journals being written yet (``post_batch`` moves it last)
+    """CREATE OR REPLACE FUNCTION ledger_posting_joins_new_journals() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        old_journal bigint;
     BEGIN
-        IF {_OLD_JOURNAL} THEN
-            RAISE EXCEPTION 'ledger guard: a posting cannot join journal %, already written', NEW.journal_id
+        SELECT min(journal_id) INTO old_journal FROM new_postings
+        WHERE journal_id <= (SELECT journal_seq FROM ledger_head WHERE id = 1);
+        IF old_journal IS NOT NULL THEN
+            RAISE EXCEPTION 'ledger guard: a posting cannot join journal %, already written', old_journal
                 USING ERRCODE = 'integrity_constraint_violation';
         END IF;
-        RETURN NEW;
+        RETURN NULL;
     END $$""",
     """CREATE OR REPLACE FUNCTION ledger_journal_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
@@ -119,7 +127,8 @@ def _pg_ddl() -> list[str]:
     ddl = list(_PG_FUNCTIONS)
     for g in _guards():
         if g.event == "INSERT":  # its condition reads a table: the function of the same name holds it
-            ddl.append(f"CREATE TRIGGER {g.name} BEFORE INSERT ON {g.table} FOR EACH ROW EXECUTE FUNCTION {g.name}()")
+            ddl.append(f"CREATE TRIGGER {g.name} AFTER INSERT ON {g.table} REFERENCING NEW TABLE AS new_postings"
+                       f" FOR EACH STATEMENT EXECUTE FUNCTION {g.name}()")
             continue
         when = g.when("IS DISTINCT FROM") if g.when else None
         ddl.append(f"CREATE TRIGGER {g.name} BEFORE {g.event} ON {g.table} FOR EACH ROW"

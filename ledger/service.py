@@ -163,6 +163,11 @@ def post(uow, *, key: str, kind: str, legs: Iterable[Leg | tuple[str, int]], eff
     return post_batch(uow, [spec])[0]
 
 
+_JOURNAL_COLUMNS = ("id", "key", "kind", "effective_date", "memo", "ref", "reverses_id", "content_hash", "created_at")
+_POSTING_COLUMNS = ("id", "journal_id", "idx", "account_id", "amount")  # the order journal_content hashes
+_CHAIN_COLUMNS = ("seq", "entry_type", "subject", "content_hash", "prev_hash", "hash")
+
+
 def post_batch(uow, specs: Sequence[JournalSpec]) -> list[PostedJournal]:
     """Post journals in order, all or none. The one path every journal takes."""
     s = uow.session
@@ -225,7 +230,11 @@ def post_batch(uow, specs: Sequence[JournalSpec]) -> list[PostedJournal]:
 
     now = _now()
     journal_id, posting_id = head_row.journal_seq, head_row.posting_seq
+    # Rows as tuples in the order of the _*_COLUMNS below: one pass hashes the chain for the whole
+    # batch, and each table then takes one COPY (PostgreSQL) or one executemany (SQLite).
     journal_rows, posting_rows, chain_rows = [], [], []
+    account_ids = {code: row.id for code, row in accounts.items()}
+    journal_content, chain_hash, JOURNAL = rules.journal_content, rules.chain_hash, rules.JOURNAL
     for i in fresh:
         spec = specs[i]
         rules.apply_legs(balances, flags, spec)
@@ -233,28 +242,25 @@ def post_batch(uow, specs: Sequence[JournalSpec]) -> list[PostedJournal]:
         postings = []
         for idx, leg in enumerate(spec.legs):
             posting_id += 1
-            postings.append((posting_id, journal_id, idx, accounts[leg.account].id, leg.amount))
+            postings.append((posting_id, journal_id, idx, account_ids[leg.account], leg.amount))
         memo = spec.memo or ""
-        content = rules.journal_content(journal_id, spec.key, spec.kind, spec.effective_date, memo, spec.ref,
-                                        spec.reverses, hashes[i], now, postings)
+        content = journal_content(journal_id, spec.key, spec.kind, spec.effective_date, memo, spec.ref,
+                                  spec.reverses, hashes[i], now, postings)
         seq += 1
         subject = str(journal_id)
-        digest = rules.chain_hash(prev, seq, rules.JOURNAL, subject, content)
-        journal_rows.append({"id": journal_id, "key": spec.key, "kind": spec.kind,
-                             "effective_date": spec.effective_date, "memo": memo, "ref": spec.ref,
-                             "reverses_id": spec.reverses, "content_hash": hashes[i], "created_at": now})
-        posting_rows.extend({"id": p[0], "journal_id": p[1], "idx": p[2], "account_id": p[3], "amount": p[4]}
-                            for p in postings)
-        chain_rows.append({"seq": seq, "entry_type": rules.JOURNAL, "subject": subject, "content_hash": content,
-                           "prev_hash": prev, "hash": digest})
+        digest = chain_hash(prev, seq, JOURNAL, subject, content)
+        journal_rows.append((journal_id, spec.key, spec.kind, spec.effective_date, memo, spec.ref, spec.reverses,
+                             hashes[i], now))
+        posting_rows.extend(postings)
+        chain_rows.append((seq, JOURNAL, subject, content, prev, digest))
         results[i] = PostedJournal(journal_id, spec.key, spec.kind, spec.effective_date, digest, spec.legs)
         prev = digest
 
-    # straight to the driver (COPY on PostgreSQL): with the chain entry and the guards' row
-    # triggers, SQLAlchemy's per-row parameter handling would be a large share of a batch's cost
-    insert_rows(s, J, journal_rows)
-    insert_rows(s, P, posting_rows)
-    insert_rows(s, C, chain_rows)
+    # straight to the driver (COPY on PostgreSQL): with the chain entry and the guards' triggers,
+    # SQLAlchemy's per-row parameter handling would be a large share of a batch's cost
+    insert_rows(s, J, _JOURNAL_COLUMNS, journal_rows)
+    insert_rows(s, P, _POSTING_COLUMNS, posting_rows)
+    insert_rows(s, C, _CHAIN_COLUMNS, chain_rows)
     changed = [{"b_id": accounts[c].id, "b_balance": b} for c, b in balances.items() if b != accounts[c].balance]
     if changed:
         s.execute(sa.update(A).where(A.c.id == sa.bindparam("b_id")).values(balance=sa.bindparam("b_balance")),

@@ -53,6 +53,10 @@ def known(session, txn_ids: Iterable[str]) -> dict[str, KnownTxn]:
     return out
 
 
+_TXN_COLUMNS = ("bank_txn_id", "statement_id", "line_no", "value_date", "reference", "payee_account", "amount",
+                "outcome", "reason", "journal_id")
+
+
 def record(uow, *, statement_id: int, fresh: list[dict], revised: list[dict]) -> None:
     """``fresh``: first sightings; ``revised``: corrections of lines that moved nothing (by ``id``).
     Each dict: line (StatementLine), outcome, reason, journal_id."""
@@ -65,7 +69,10 @@ def record(uow, *, statement_id: int, fresh: list[dict], revised: list[dict]) ->
                 "amount": line.amount, "outcome": d["outcome"], "reason": d.get("reason"),
                 "journal_id": d.get("journal_id")}
     if fresh:  # COPY on PostgreSQL
-        insert_rows(s, T, [row(d) for d in fresh])
+        insert_rows(s, T, _TXN_COLUMNS, [
+            (d["line"].bank_txn_id, statement_id, d["line"].line, d["line"].value_date, d["line"].reference,
+             d["line"].payee_account, d["line"].amount, d["outcome"], d.get("reason"), d.get("journal_id"))
+            for d in fresh])
     if revised:
         s.execute(sa.update(T).where(T.c.id == sa.bindparam("t_id")).values(
             {k: sa.bindparam(f"v_{k}") for k in ("statement_id", "line_no", "value_date", "reference",
