@@ -66,6 +66,28 @@ def _next_id_sqlite(element, compiler, **kw):
     return f"(SELECT coalesce(max(id), 0) + 1 FROM {element.table_name})"
 
 
+class json_text(sa.sql.expression.ColumnElement):
+    """SQL: the text of a top-level key of JSON stored as text (NULL when absent)."""
+    type = sa.String()
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement), ("key", InternalTraversal.dp_string)]
+
+    def __init__(self, column, key: str):
+        if not key.isidentifier():
+            raise ValueError(f"not a plain JSON key: {key!r}")
+        self.column, self.key = column, key
+
+
+@compiles(json_text, "postgresql")
+def _json_text_pg(element, compiler, **kw):
+    return f"(CAST({compiler.process(element.column, **kw)} AS JSON) ->> '{element.key}')"
+
+
+@compiles(json_text, "sqlite")
+def _json_text_sqlite(element, compiler, **kw):
+    return f"json_extract({compiler.process(element.column, **kw)}, '$.{element.key}')"
+
+
 def one_of(s, column, values: list):
     """``column IN values`` that stays an index lookup on PostgreSQL: a single array parameter
     (``= ANY(:values)``) rather than hundreds of scalar ones, whose generic prepared plan

@@ -129,7 +129,7 @@ def details(session, rows: list[Claim]) -> dict[int, dict]:
 def list_page(session, *, actor: Actor, scheme_id: int | None, status: str | None, today: dt.date, after: int,
               limit: int) -> list[Claim]:
     where = [status_is(status, today)] if status else []
-    scope = schemes.scope_condition(session, actor, Claim)  # other cities' claims are left out, not refused
+    scope = schemes.scope_condition(actor, Claim)  # other cities' claims are left out, not refused
     where += [scope] if scope is not None else []
     return party_page(session, Claim, actor=actor, after=after, limit=limit, where=where, scheme_id=scheme_id)
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from adapters.tables import insert_rows, one_of, rfc3339
 from kernel import clock
@@ -75,13 +77,42 @@ def _now() -> dt.datetime:
     return clock.now().astimezone(dt.timezone.utc)
 
 
-def _lock_head(s) -> sa.Row:
+class _Head(NamedTuple):
+    seq: int
+    hash: str
+    journal_seq: int
+    posting_seq: int
+
+
+# The head as this transaction last locked or moved it, in ``session.info``: once locked, the row
+# stays locked (FOR UPDATE; SQLite's write lock) until the transaction ends, and only this
+# module moves it, so a second journal or chain entry in the same transaction (a reservation's
+# entry after its journal, a claim's several journals) need not read it again. Forgotten when any
+# transaction of the session ends, a savepoint's included: a rolled-back savepoint may have moved it.
+_HEAD = "yq_ledger_head"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_head(session, _transaction) -> None:
+    session.info.pop(_HEAD, None)
+
+
+def _lock_head(s) -> _Head:
+    known = s.info.get(_HEAD)
+    if known is not None:
+        return known
     q = sa.select(H.c.seq, H.c.hash, H.c.journal_seq, H.c.posting_seq).where(H.c.id == 1).with_for_update()
     row = s.execute(q).first()
     if row is None:
         s.execute(sa.insert(H).values(id=1, seq=0, hash=GENESIS_HASH, journal_seq=0, posting_seq=0))
         row = s.execute(q).first()
-    return row
+    s.info[_HEAD] = head_row = _Head(*row)
+    return head_row
+
+
+def _move_head(s, head_row: _Head) -> None:
+    s.execute(sa.update(H).where(H.c.id == 1).values(**head_row._asdict()))
+    s.info[_HEAD] = head_row
 
 
 def _append(s, entry_type: str, subject: str, content: str) -> tuple[int, str]:
@@ -91,7 +122,7 @@ def _append(s, entry_type: str, subject: str, content: str) -> tuple[int, str]:
     digest = rules.chain_hash(head_row.hash, seq, entry_type, subject, content)
     s.execute(sa.insert(C).values(seq=seq, entry_type=entry_type, subject=subject, content_hash=content,
                                   prev_hash=head_row.hash, hash=digest))
-    s.execute(sa.update(H).where(H.c.id == 1).values(seq=seq, hash=digest))
+    _move_head(s, head_row._replace(seq=seq, hash=digest))
     return seq, digest
 
 
@@ -265,8 +296,7 @@ def post_batch(uow, specs: Sequence[JournalSpec]) -> list[PostedJournal]:
     if changed:
         s.execute(sa.update(A).where(A.c.id == sa.bindparam("b_id")).values(balance=sa.bindparam("b_balance")),
                   changed)
-    s.execute(sa.update(H).where(H.c.id == 1).values(seq=seq, hash=prev, journal_seq=journal_id,
-                                                      posting_seq=posting_id))
+    _move_head(s, _Head(seq, prev, journal_id, posting_id))
     return _fill_duplicates(specs, results)
 
 

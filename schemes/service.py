@@ -16,7 +16,7 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlmodel import select
 
-from adapters.tables import fetch
+from adapters.tables import fetch, json_text
 from kernel import clock, text
 from kernel.errors import ValidationError
 from kernel.money import from_fen
@@ -128,12 +128,17 @@ def _parsed_settings(raw: str, kind: str) -> rules.Settings:
     return rules.settings_from_json(json.loads(raw), kind=kind)
 
 
+def city_scoped(scheme_id):
+    """SQL: the scheme ``scheme_id`` (a value or a column) limits reviewers and finance staff to
+    their own city under its current settings (``review_scope: city``)."""
+    return sa.exists().where(Scheme.id == scheme_id, SchemeSettingsVersion.scheme_id == Scheme.id,
+                             SchemeSettingsVersion.version == Scheme.settings_version,
+                             json_text(SchemeSettingsVersion.settings_json, "review_scope") == "city")
+
+
 def city_scoped_ids(session) -> list[int]:
     """Schemes whose current settings limit reviewers and finance staff to their own city."""
-    rows = session.exec(select(SchemeSettingsVersion.scheme_id, SchemeSettingsVersion.settings_json)
-                        .join(Scheme, (Scheme.id == SchemeSettingsVersion.scheme_id)
-                              & (Scheme.settings_version == SchemeSettingsVersion.version)))
-    return [sid for sid, raw in rows if json.loads(raw).get("review_scope") == "city"]
+    return list(session.exec(select(Scheme.id).where(city_scoped(Scheme.id)).order_by(Scheme.id)))
 
 
 def in_scope(session, actor, *, scheme_id: int, city: str) -> bool:
@@ -141,18 +146,16 @@ def in_scope(session, actor, *, scheme_id: int, city: str) -> bool:
     Only staff limited to a city by a ``review_scope: city`` scheme may not see other cities'."""
     if actor.scoped_city is None or city == actor.scoped_city:
         return True
-    return scheme_id not in city_scoped_ids(session)
+    return not session.execute(sa.select(city_scoped(scheme_id))).scalar()
 
 
-def scope_condition(session, actor, model):
-    """SQL for lists: the rows of ``model`` (with ``scheme_id`` and ``city``) ``actor`` may see
-    under the schemes' review scope; None when nothing is hidden from this actor."""
+def scope_condition(actor, model):
+    """SQL: the rows of ``model`` (with ``scheme_id`` and ``city``) ``actor`` may see under the
+    schemes' review scope; None when nothing is hidden from this actor. For lists, and for one
+    row read with its visibility in the same statement."""
     if actor.scoped_city is None:
         return None
-    scoped = city_scoped_ids(session)
-    if not scoped:
-        return None
-    return (model.city == actor.scoped_city) | model.scheme_id.not_in(scoped)
+    return (model.city == actor.scoped_city) | sa.not_(city_scoped(model.scheme_id))
 
 
 def list_page(session, *, kind: str | None, year: int | None, after: int, limit: int) -> list[Scheme]:

@@ -148,8 +148,7 @@ class VoucherById(MethodView):
         Face value, the limits that applied, the settings version and the status today."""
         actor = current_actor()
         with reader() as s:
-            voucher = applications.get(s, voucher_id)
-            applications.check_reader(s, voucher, actor)
+            voucher = applications.get_for_reader(s, voucher_id, actor)
             return _voucher_view(s, voucher, clock.today())
 
 

@@ -189,12 +189,26 @@ def get(session, voucher_id: int, *, lock: bool = False) -> Voucher:
     return fetch(session, Voucher, voucher_id, lock=lock, missing=VoucherNotFound, what="voucher")
 
 
-def check_reader(session, voucher: Voucher, actor: Actor) -> None:
+def check_reader(session, voucher: Voucher, actor: Actor, *, in_scope: bool | None = None) -> None:
+    """May ``actor`` read this voucher? (``in_scope``: the scheme's review scope, when the caller
+    read it with the voucher: ``get_for_reader``.)"""
     if not actor.is_staff and actor.org_id not in (voucher.enterprise_id, voucher.provider_id):
         raise Forbidden("this voucher belongs to another organisation")
-    if not schemes.in_scope(session, actor, scheme_id=voucher.scheme_id, city=voucher.city):
+    if in_scope is None:
+        in_scope = schemes.in_scope(session, actor, scheme_id=voucher.scheme_id, city=voucher.city)
+    if not in_scope:
         raise Forbidden("this scheme limits reviewers and finance staff to enterprises of their own city",
                         details={"voucher_city": voucher.city})
+
+
+def get_for_reader(session, voucher_id: int, actor: Actor) -> Voucher:
+    """The voucher if ``actor`` may read it: the row and its scheme's review scope in one statement."""
+    scope = schemes.scope_condition(actor, Voucher)
+    row = session.exec(select(Voucher, sa.true() if scope is None else scope).where(Voucher.id == voucher_id)).first()
+    if row is None:
+        raise VoucherNotFound(f"voucher {voucher_id} not found", details={"voucher_id": voucher_id})
+    check_reader(session, row[0], actor, in_scope=bool(row[1]))
+    return row[0]
 
 
 def _lapsed_claim(today: dt.date):
@@ -226,7 +240,7 @@ def effective_status(session, voucher: Voucher, today: dt.date) -> str:
 def list_page(session, *, actor: Actor, scheme_id: int | None, status: str | None, today: dt.date, after: int,
               limit: int) -> list[Voucher]:
     where = [status_is(status, today)] if status else []
-    scope = schemes.scope_condition(session, actor, Voucher)  # other cities' vouchers are left out, not refused
+    scope = schemes.scope_condition(actor, Voucher)  # other cities' vouchers are left out, not refused
     where += [scope] if scope is not None else []
     return party_page(session, Voucher, actor=actor, after=after, limit=limit, where=where, scheme_id=scheme_id)
 
@@ -281,5 +295,5 @@ def reject(uow, *, actor: Actor, voucher_id: int, reason: str) -> Voucher:
     return voucher
 
 
-__all__ = ["Actor", "apply", "approve", "reject", "quote", "get", "check_reader", "list_page", "effective_status",
-           "breakdown_of"]
+__all__ = ["Actor", "apply", "approve", "reject", "quote", "get", "get_for_reader", "check_reader", "list_page",
+           "effective_status", "breakdown_of"]
