@@ -97,14 +97,24 @@ def one_of(s, column, values: list):
     return column.in_(values)
 
 
+# Up to this many rows, ``insert_rows`` on PostgreSQL sends one INSERT rather than a COPY.
+FEW_ROWS = 20
+
+
 def insert_rows(s, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
     """Many rows into ``table`` in the session's transaction, straight to the driver: COPY on
-    PostgreSQL (an INSERT per row is a statement each), the driver's executemany on SQLite, the
+    PostgreSQL (an INSERT per row is a statement each; up to ``FEW_ROWS``, one INSERT of them all), the driver's executemany on SQLite, the
     values converted by their column types exactly as SQLAlchemy converts them. ``rows`` are tuples
     in the order of ``columns`` (no dict per row: a bulk path writes hundreds of thousands)."""
     if not rows:
         return
     conn = s.connection()
+    if conn.dialect.name == "postgresql" and len(rows) <= FEW_ROWS:
+        # A COPY is two round trips (the command, then the data); a few rows go in one INSERT.
+        row_sql = f"({', '.join(['%s'] * len(columns))})"
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+                             + ", ".join([row_sql] * len(rows)), tuple(v for row in rows for v in row))
+        return
     if conn.dialect.name == "postgresql":
         with conn.connection.dbapi_connection.cursor() as cursor, \
                 cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
