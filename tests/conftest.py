@@ -1,13 +1,15 @@
 """Fixtures: every database test runs on SQLite and on PostgreSQL.
 
 ``YUNQUAN_TEST_PG_URL`` points at a PostgreSQL server where we may create databases (default: the
-local one with trust auth). Each test process creates its own database and drops it at the end.
+local one with trust auth). Each test process creates its own databases and drops them at the end.
 ``YUNQUAN_TEST_DATABASES=sqlite`` runs the SQLite half only (a developer without PostgreSQL);
 CI never sets it.
 """
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -30,22 +32,57 @@ def _pg_admin_engine():
     return sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="session")
-def pg_url():
-    """A fresh PostgreSQL database for this test process."""
-    name = f"yq_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+def _create_pg_database(prefix: str, created: list[str]) -> str:
+    """A new, empty PostgreSQL database; its URL. Commits there do not wait for the WAL to reach the
+    disk (``synchronous_commit = off``: what a commit does and what every session sees are the same;
+    only a crash of the PostgreSQL server itself could lose the last commits, and no test crashes it)."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = _pg_admin_engine()
     try:
         with admin.connect() as c:
             c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            created.append(name)
+            c.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     except sa.exc.OperationalError as exc:  # pragma: no cover - environment problem, say it plainly
         pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {exc}. Start it (see README) or set "
                     "YUNQUAN_TEST_DATABASES=sqlite to run the SQLite half only.")
-    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as c:
+    finally:
+        admin.dispose()
+    return sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+_DROP = """
+import sys, sqlalchemy as sa
+admin = sa.create_engine(sys.argv[1], isolation_level="AUTOCOMMIT")
+with admin.connect() as c:
+    for name in sys.argv[2:]:
         c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+"""
+
+
+@pytest.fixture(scope="session")
+def pg_databases():
+    """The PostgreSQL databases this test process created, dropped when it ends. PostgreSQL makes
+    each DROP DATABASE wait for a checkpoint (seconds, more when other work is writing), so a process
+    of its own drops them after the tests, and the run does not wait for it."""
+    created: list[str] = []
+    yield created
+    if created:
+        subprocess.Popen([sys.executable, "-c", _DROP, PG_URL, *created], start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_databases):
+    """A fresh PostgreSQL database for this test process."""
+    return _create_pg_database("yq_test", pg_databases)
+
+
+@pytest.fixture(scope="session")
+def pg_blank_url(pg_databases):
+    """A second database of this test process, for tests that migrate an empty database step by step:
+    each empties it first (``blank`` in test_ledger_upgrade), rather than creating and dropping a database per test."""
+    return _create_pg_database("yq_upgrade", pg_databases)
 
 
 @pytest.fixture(scope="session", params=DATABASES)
@@ -90,6 +127,32 @@ def _wipe(eng: sa.Engine) -> None:
 
 def _has_sqlite_sequence(c) -> bool:
     return c.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first() is not None
+
+
+# The longest tests (seconds each, measured with --durations on the 2-core CI machine), run first and
+# longest first: with -n 2 a test of a minute that happens to start last is the whole run's tail, while
+# started first the other worker gets through the short tests meanwhile. Only the order changes; a name
+# that no longer matches anything is ignored. Keep it to the few that take well over ten seconds.
+LONGEST_FIRST = (
+    "tests/claims/test_claims_properties.py::test_any_sequence_of_steps_keeps_the_ledger_verified_and_the_budget_explained[postgresql]",  # noqa: E501
+    "tests/claims/test_claims_properties.py::test_any_sequence_of_steps_keeps_the_ledger_verified_and_the_budget_explained[sqlite]",  # noqa: E501
+    "tests/crash/test_crash_safety.py::",
+    "tests/test_newcomer.py::test_demo_reset_starts_from_an_empty_database",
+    "tests/vouchers/test_usage_rows.py::test_usage_rows_always_equal_a_recomputation_from_the_vouchers[postgresql]",
+    "tests/test_newcomer.py::test_the_readme_examples_run_as_printed",
+    "tests/vouchers/test_vouchers_concurrency.py::test_two_hundred_concurrent_applications",
+    "tests/portal/test_portal_browser.py::",
+    "tests/test_cli.py::test_demo_prints_tokens_and_can_run_twice",
+    "tests/test_cli.py::test_serve_answers_http",
+    "tests/workload/test_shadow_workload.py::",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        return next((n for n, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
+                    len(LONGEST_FIRST))
+    items.sort(key=rank)  # stable: everything else keeps its order
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +11,6 @@ import sqlalchemy as sa
 from ledger import guards, rules
 from ledger import service as ledger
 from ledger.service import Leg
-from tests.conftest import PG_URL, _pg_admin_engine
 from yunquan.db import UowFactory, make_engine
 from yunquan.schema import downgrade, upgrade
 
@@ -21,23 +18,20 @@ UTC = dt.timezone.utc
 
 
 @pytest.fixture
-def blank(db_url, tmp_path):
+def blank(db_url, tmp_path, request):
     """An empty database of the same kind as ``db_url``, for migrating step by step."""
     if db_url.startswith("sqlite"):
         engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
         yield engine
         engine.dispose()
         return
-    name = f"yq_upgrade_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = make_engine(sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+    # this test process's second PostgreSQL database, emptied: everything the migrations make is in public
+    engine = make_engine(request.getfixturevalue("pg_blank_url"))
+    with engine.begin() as c:
+        c.exec_driver_sql("DROP SCHEMA public CASCADE")
+        c.exec_driver_sql("CREATE SCHEMA public")
     yield engine
     engine.dispose()
-    with admin.connect() as c:
-        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def _old_chain_hash(prev: str, seq: int, key: str, content: str) -> str:

@@ -43,6 +43,31 @@ class YunquanApi(Api):
 
     ERROR_SCHEMA = ErrorSchema
 
+    # A blueprint's routes are registered at once; its part of the OpenAPI document (most of
+    # create_app's time) is written the first time anything reads ``spec``, in registration order: the
+    # same document, and a process (or a test's app) that never reads it never builds it.
+    @property
+    def spec(self):
+        pending, self._pending_docs = self.__dict__.get("_pending_docs", []), []
+        for document in pending:
+            document()
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """flask-smorest's, with the document part deferred (see ``spec``)."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+
+        def document():
+            blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+            self._spec.tag({"name": name, "description": blp.description})
+        self._pending_docs = [*self.__dict__.get("_pending_docs", []), document]
+
     def _register_error_handlers(self):
         errors.register(self._app)
 

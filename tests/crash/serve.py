@@ -3,6 +3,12 @@ statement, just before a commit, or after a commit before the answer leaves (SIG
 no handler, no cleanup, as the OOM killer or a pulled plug would). Test harness only.
 
     python -m tests.crash.serve URL PORT EVIDENCE_DIR SEED RATE
+
+This process imports the application, binds the port and then forks the server that answers; when
+that server is killed the next one is forked at once (a fork, not a fresh interpreter that imports
+everything again: the restarts were most of the test's time). The server that dies is a real
+process killed by SIGKILL, with its request half done and its database connections dropped by the
+kernel; requests queued on the port wait for the next server instead of being refused.
 """
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ import os
 import random
 import signal
 import sys
+import threading
+import time
 
 import sqlalchemy as sa
 from werkzeug.serving import make_server
@@ -45,7 +53,24 @@ def main() -> None:
     def after_commit(_exc=None):
         maybe_die("after commit, before the answer")
 
-    make_server("127.0.0.1", port, app, threaded=True).serve_forever()
+    server = make_server("127.0.0.1", port, app, threaded=True)  # bound and listening: no connects refused
+    parent = os.getpid()
+    while True:
+        child = os.fork()
+        if child == 0:  # the server: its own random sequence, its own connections (none yet: create_app opens none)
+            rng.seed(f"{seed}:{os.getpid()}")
+            engine.dispose(close=False)
+            threading.Thread(target=_die_with, args=(parent,), daemon=True).start()
+            server.serve_forever()
+            os._exit(0)
+        os.waitpid(child, 0)  # killed (or gone): fork the next one
+
+
+def _die_with(parent: int) -> None:
+    """The test kills this process group when it is done; should only the parent go, go too."""
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -39,6 +40,7 @@ from yunquan.db import UowFactory
 
 SEED = int(os.environ.get("YUNQUAN_CRASH_SEED", "14"))
 RATE = 0.02          # chance of dying before each statement, commit and answer
+PATIENCE = 180.0     # seconds a client retries one request: a bound in time, not in attempts (a loaded machine)
 ENTERPRISES = 3
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +57,8 @@ class Server:
         with open(self.stderr, "a") as err:
             self.proc = subprocess.Popen([sys.executable, "-m", "tests.crash.serve", self.url, str(self.port),
                                           str(self.evidence), str(SEED * 1000 + self.starts), str(RATE)],
-                                         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+                                         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err,
+                                         start_new_session=True)  # its own group: stop() ends it and its server
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -69,7 +72,7 @@ class Server:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the process serve.py forks the servers from, and the server
             self.proc.wait(10)
 
 
@@ -88,7 +91,9 @@ class Client:
 
     def send(self, method: str, path: str, token: str, *, json_body=None, form=None, key: str | None = None):
         key = key or uuid.uuid4().hex
-        for _ in range(60):
+        deadline, attempts = time.monotonic() + PATIENCE, 0
+        while attempts == 0 or time.monotonic() < deadline:
+            attempts += 1
             self.server.ensure()
             self.attempts += 1
             try:
@@ -97,7 +102,7 @@ class Client:
                 continue  # killed mid-request: no answer at all
             if status < 500:
                 return status, headers, body, key
-        raise AssertionError(f"no answer to {method} {path} after 60 attempts")
+        raise AssertionError(f"no answer to {method} {path} after {attempts} attempts in {PATIENCE:.0f} s")
 
     def _once(self, method, path, token, json_body, form, key):
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
