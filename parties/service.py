@@ -124,14 +124,6 @@ def get(session, org_id: int) -> Organisation:
     return org
 
 
-def get_pair(session, first_id: int, second_id: int) -> tuple[Organisation, Organisation]:
-    """Two organisations in one query (a contract's enterprise and provider)."""
-    found = {o.id: o for o in session.exec(select(Organisation).where(Organisation.id.in_({first_id, second_id})))}
-    for org_id in (first_id, second_id):
-        if org_id not in found:
-            raise OrganisationNotFound(f"organisation {org_id} not found", details={"org_id": org_id})
-    return found[first_id], found[second_id]
-
 
 def list_page(session, *, kind: str | None, after: int, limit: int) -> list[Organisation]:
     q = select(Organisation).where(Organisation.id > after).order_by(Organisation.id).limit(limit)

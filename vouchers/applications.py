@@ -130,17 +130,16 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     today = clock.today()
     scheme, settings = schemes.get_with_settings(s, scheme_id)
     _open_for_applications(scheme, today)
-    contract = s.exec(select(Contract).where(Contract.id == contract_id)).first()
+    found = contracts.with_parties(s, contract_id, missing_ok=True)
     version = None
-    if contract is not None:
-        enterprise, provider = organisations.get_pair(s, contract.enterprise_id, contract.provider_id)
+    if found is not None:
+        contract, enterprise, provider = found
         ineligible = _ineligible(enterprise, settings, today)
         lines = pricing.priced_lines(s, contract)
         version = scheme.settings_version
     scheme = schemes.lock(uow, scheme_id, today=today)  # --- the scheme lock: one application at a time
-    if contract is None:  # recorded meanwhile (or not at all: ContractNotFound)
-        contract = contracts.get(s, contract_id)
-        enterprise, provider = organisations.get_pair(s, contract.enterprise_id, contract.provider_id)
+    if found is None:  # recorded meanwhile (or not at all: ContractNotFound)
+        contract, enterprise, provider = contracts.with_parties(s, contract_id)
         lines = pricing.priced_lines(s, contract)
     if actor.org_id != contract.enterprise_id:
         raise Forbidden("only the contract's enterprise may apply for its voucher")

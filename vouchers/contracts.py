@@ -13,6 +13,7 @@ import json
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from adapters.tables import fetch, party_page
@@ -23,6 +24,7 @@ from kernel import clock
 from kernel.errors import Forbidden, ValidationError
 from kernel.money import from_fen, round_half_up_fen, to_fen
 from parties import service as organisations
+from parties.models import Organisation
 from vouchers.errors import ContractNotFound, DuplicateContract, ProductNotInAlliance
 from vouchers.models import Contract, ContractLine
 
@@ -94,6 +96,22 @@ def record(uow, *, actor_id: int, provider_id: int, enterprise_id: int, signed_o
 
 def get(session, contract_id: int, *, lock: bool = False) -> Contract:
     return fetch(session, Contract, contract_id, lock=lock, missing=ContractNotFound, what="contract")
+
+
+def with_parties(session, contract_id: int, *,
+                 missing_ok: bool = False) -> tuple[Contract, Organisation, Organisation] | None:
+    """The contract with its enterprise and its provider, in one query. No such contract:
+    ``ContractNotFound``, or None with ``missing_ok``."""
+    enterprise, provider = aliased(Organisation), aliased(Organisation)
+    row = session.exec(select(Contract, enterprise, provider)
+                       .join(enterprise, enterprise.id == Contract.enterprise_id)
+                       .join(provider, provider.id == Contract.provider_id)
+                       .where(Contract.id == contract_id)).first()
+    if row is None:
+        if missing_ok:
+            return None
+        raise ContractNotFound(f"contract {contract_id} not found", details={"contract_id": contract_id})
+    return tuple(row)
 
 
 def lines_of(session, contract_id: int) -> list[ContractLine]:

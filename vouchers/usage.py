@@ -31,15 +31,30 @@ def holders(voucher) -> dict[str, str]:
     return {"enterprise": str(voucher.enterprise_id), "provider": str(voucher.provider_id), "city": voucher.city}
 
 
+def _upsert(dialect: str):
+    """``INSERT … ON CONFLICT DO UPDATE`` adding ``:amount`` to the three usage rows of
+    ``:scheme_id`` / ``:enterprise`` / ``:provider`` / ``:city``; built once per dialect (every
+    voucher write runs it)."""
+    found = _UPSERTS.get(dialect)
+    if found is None:
+        amount, scheme_id = sa.bindparam("amount", type_=sa.BigInteger), sa.bindparam("scheme_id", type_=sa.Integer)
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(U).values(
+            [{"scheme_id": scheme_id, "dimension": d, "holder": sa.bindparam(d, type_=sa.String), "amount": amount}
+             for d in DIMENSIONS])
+        found = _UPSERTS[dialect] = insert.on_conflict_do_update(
+            index_elements=[U.c.scheme_id, U.c.dimension, U.c.holder],
+            set_={"amount": U.c.amount + insert.excluded.amount})
+    return found
+
+
+_UPSERTS: dict[str, sa.Insert] = {}
+
+
 def _add(connection, voucher, delta: int) -> None:
     if not delta:
         return
-    rows = [{"scheme_id": voucher.scheme_id, "dimension": d, "holder": h, "amount": delta}
-            for d, h in holders(voucher).items()]
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(U).values(rows)
-    connection.execute(insert.on_conflict_do_update(
-        index_elements=[U.c.scheme_id, U.c.dimension, U.c.holder],
-        set_={"amount": U.c.amount + insert.excluded.amount}))
+    connection.execute(_upsert(connection.dialect.name),
+                       {"scheme_id": voucher.scheme_id, "amount": delta, **holders(voucher)})
 
 
 def _before(target, name: str):
