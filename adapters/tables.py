@@ -103,9 +103,10 @@ FEW_ROWS = 20
 
 def insert_rows(s, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
     """Many rows into ``table`` in the session's transaction, straight to the driver: COPY on
-    PostgreSQL (an INSERT per row is a statement each; up to ``FEW_ROWS``, one INSERT of them all), the driver's executemany on SQLite, the
-    values converted by their column types exactly as SQLAlchemy converts them. ``rows`` are tuples
-    in the order of ``columns`` (no dict per row: a bulk path writes hundreds of thousands)."""
+    PostgreSQL (an INSERT per row is a statement each; up to ``FEW_ROWS``, one INSERT of them
+    all), the driver's executemany on SQLite, the values converted by their column types exactly as
+    SQLAlchemy converts them. ``rows`` are tuples in the order of ``columns`` (no dict per row: a
+    bulk path writes hundreds of thousands)."""
     if not rows:
         return
     conn = s.connection()

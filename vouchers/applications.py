@@ -53,7 +53,7 @@ def quote(session, *, scheme_id: int, contract_id: int) -> dict:
     explained = rules.breakdown(fv, settings_version=scheme.settings_version, settings=settings, city=enterprise.city)
     value = to_fen(fv.face_value)
     state = _state(session, scheme_id=scheme.id, contract_id=contract.id, enterprise=enterprise,
-                   provider_id=contract.provider_id) if value > 0 else None
+                   provider_id=contract.provider_id, today=clock.today(), draw_id=False) if value > 0 else None
     wait = _wait_reason(state, scheme, settings, enterprise.city, value) if value > 0 else None
     return {**explained, "breakdown": explained, "eligible": eligible, "ineligible_reason": reason,
             "budget_available": str(from_fen(budget.read(session, scheme.id).available)),
@@ -64,33 +64,32 @@ def quote(session, *, scheme_id: int, contract_id: int) -> dict:
 
 class _State(NamedTuple):
     """What an application decides on, read in one statement (``_state``)."""
-    contract: Contract | None  # locked, when read for an application
     funded: int | None  # a voucher already funding the contract
     held: dict[str, int]  # what the enterprise, the provider and the city hold (``usage``)
     queue: str | None  # why the queue ahead makes a new voucher wait (``waitlist.queue_ahead``)
     available: int  # the budget still available, fen
+    due: bool  # work fell due for the scheme (``schemes.service.due``)
     voucher_id: int | None  # the id the new voucher gets (drawn with the lock)
 
 
 def _state(session, *, scheme_id: int, contract_id: int, enterprise: Organisation, provider_id: int,
-           lock: bool = False) -> _State:
-    """One statement: (with ``lock``, the contract locked ``FOR UPDATE`` and) a voucher already
-    funding it, the usage rows the caps read, the queue ahead and the budget available. Under the
-    scheme lock this is every read an application decides on: one round trip, not five."""
+           today: dt.date, draw_id: bool = True) -> _State:
+    """One statement: a voucher already funding the contract, the usage rows the caps read, the
+    queue ahead, the budget available, whether work fell due for the scheme and (``draw_id``) the
+    new voucher's id. Under the contract and scheme locks this is every read an application
+    decides on: one round trip, not six. (Its snapshot is taken after both locks are held: a
+    statement that waited for a lock reads with the snapshot it started with.)"""
     funded = (select(Voucher.id).where(Voucher.contract_id == contract_id, sa.text(f"voucher.{FUNDING_SQL}"))
               .limit(1).scalar_subquery())
     columns = [funded.label("funded"),
                *usage.used_columns(scheme_id, enterprise_id=enterprise.id, provider_id=provider_id,
                                    city=enterprise.city),
                waitlist.queue_ahead(scheme_id, enterprise.city).label("queue"),
-               budget.available(scheme_id).label("available")]
-    if lock:
-        row = session.exec(select(Contract, *columns, next_id(Voucher.__table__).label("voucher_id"))
-                           .where(Contract.id == contract_id)
-                           .with_for_update(of=Contract).execution_options(populate_existing=True)).one()
-    else:
-        row = session.execute(sa.select(sa.null(), *columns, sa.null().label("voucher_id"))).one()
-    return _State(row[0], row.funded, usage.of_row(row), row.queue, int(row.available), row.voucher_id)
+               budget.available(scheme_id).label("available"),
+               schemes.due(scheme_id, today).label("due")]
+    row = session.execute(sa.select(*columns, (next_id(Voucher.__table__) if draw_id else sa.null())
+                                    .label("voucher_id"))).one()
+    return _State(row.funded, usage.of_row(row), row.queue, int(row.available), bool(row.due), row.voucher_id)
 
 
 def _wait_reason(state: _State, scheme: Scheme, settings, city: str, value: int) -> str | None:
@@ -119,32 +118,34 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     """Apply for a contract's voucher.
 
     Before the scheme lock, what it does not guard and what never changes: the scheme's kind and
-    windows with its settings (one query), the contract and its parties (one query), eligibility
-    and each line's subsidy (one query joining the pinned, immutable product versions). Under the
-    lock (whose statement also asks whether anything fell due), one statement reads everything
-    the decision needs (``_state``: the contract locked, duplicate funding, the usage rows, the
-    queue ahead, the budget available, the new voucher's id); then the reservation journal and the
+    windows with its settings (one query), the contract locked with its parties (one query),
+    eligibility and each line's subsidy (one query joining the pinned, immutable product
+    versions). Under the lock (whose statement also asks whether anything fell due), one statement
+    reads everything the decision needs (``_state``: duplicate funding, the usage rows, the queue
+    ahead, the budget available, the new voucher's id); then the reservation journal and the
     voucher, written once. Errors keep their order: kind and window, the contract's enterprise,
     duplicate funding, eligibility (under a settings version changed meanwhile), the caps."""
     s = uow.session
     today = clock.today()
     scheme, settings = schemes.get_with_settings(s, scheme_id)
     _open_for_applications(scheme, today)
-    found = contracts.with_parties(s, contract_id, missing_ok=True)
-    version = None
-    if found is not None:
-        contract, enterprise, provider = found
-        ineligible = _ineligible(enterprise, settings, today)
-        lines = pricing.priced_lines(s, contract)
-        version = scheme.settings_version
-    scheme = schemes.lock(uow, scheme_id, today=today)  # --- the scheme lock: one application at a time
-    if found is None:  # recorded meanwhile (or not at all: ContractNotFound)
-        contract, enterprise, provider = contracts.with_parties(s, contract_id)
-        lines = pricing.priced_lines(s, contract)
+    # The contract is locked before the scheme (only applications lock contracts, always in this
+    # order): two applications for one contract under two schemes meet here, and the second then
+    # reads, after both locks, the voucher the first committed.
+    contract, enterprise, provider = contracts.with_parties(s, contract_id, lock=True)
     if actor.org_id != contract.enterprise_id:
         raise Forbidden("only the contract's enterprise may apply for its voucher")
+    ineligible = _ineligible(enterprise, settings, today)
+    lines = pricing.priced_lines(s, contract)
+    version = scheme.settings_version
+    # --- the scheme lock: one application at a time; "due?" is asked in _state's statement
+    scheme = schemes.lock(uow, scheme_id, today=today, settle=False)
     state = _state(s, scheme_id=scheme.id, contract_id=contract.id, enterprise=enterprise,
-                   provider_id=contract.provider_id, lock=True)
+                   provider_id=contract.provider_id, today=today)
+    if state.due:
+        scheme = schemes.settle_locked(uow, scheme, today)
+        state = _state(s, scheme_id=scheme.id, contract_id=contract.id, enterprise=enterprise,
+                       provider_id=contract.provider_id, today=today)
     if state.funded is not None:
         raise DuplicateFunding("this contract is already funded", details={"voucher_id": state.funded})
     if scheme.settings_version != version:
@@ -159,8 +160,9 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     value = to_fen(fv.face_value)
     reason = _wait_reason(state, scheme, settings, enterprise.city, value)
     voucher = Voucher(
-        id=state.voucher_id, scheme_id=scheme.id, contract_id=contract.id, enterprise_id=enterprise.id, provider_id=contract.provider_id,
-        city=enterprise.city, status="waitlisted" if reason else "reserved", waitlist_reason=reason,
+        id=state.voucher_id, scheme_id=scheme.id, contract_id=contract.id, enterprise_id=enterprise.id,
+        provider_id=contract.provider_id, city=enterprise.city, status="waitlisted" if reason else "reserved",
+        waitlist_reason=reason,
         face_value=value, settings_version=scheme.settings_version, applied_at=clock.now(), applied_by=actor.user_id,
         breakdown_json=json.dumps(rules.breakdown(fv, settings_version=scheme.settings_version, settings=settings,
                                                   city=enterprise.city), ensure_ascii=False),

@@ -98,18 +98,16 @@ def get(session, contract_id: int, *, lock: bool = False) -> Contract:
     return fetch(session, Contract, contract_id, lock=lock, missing=ContractNotFound, what="contract")
 
 
-def with_parties(session, contract_id: int, *,
-                 missing_ok: bool = False) -> tuple[Contract, Organisation, Organisation] | None:
-    """The contract with its enterprise and its provider, in one query. No such contract:
-    ``ContractNotFound``, or None with ``missing_ok``."""
+def with_parties(session, contract_id: int, *, lock: bool = False) -> tuple[Contract, Organisation, Organisation]:
+    """The contract (locked ``FOR UPDATE`` if asked) with its enterprise and its provider, in one
+    query, or ``ContractNotFound``."""
     enterprise, provider = aliased(Organisation), aliased(Organisation)
-    row = session.exec(select(Contract, enterprise, provider)
-                       .join(enterprise, enterprise.id == Contract.enterprise_id)
-                       .join(provider, provider.id == Contract.provider_id)
-                       .where(Contract.id == contract_id)).first()
+    q = (select(Contract, enterprise, provider).join(enterprise, enterprise.id == Contract.enterprise_id)
+         .join(provider, provider.id == Contract.provider_id).where(Contract.id == contract_id))
+    if lock:
+        q = q.with_for_update(of=Contract).execution_options(populate_existing=True)
+    row = session.exec(q).first()
     if row is None:
-        if missing_ok:
-            return None
         raise ContractNotFound(f"contract {contract_id} not found", details={"contract_id": contract_id})
     return tuple(row)
 

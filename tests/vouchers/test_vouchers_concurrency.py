@@ -107,16 +107,16 @@ def test_two_reviewers_racing_cannot_issue_a_rejected_voucher(db, world, frozen_
     a = applications.Actor(world.user("reviewer", authority)[0], authority.id, authority.city, True)
     b = applications.Actor(world.user("reviewer", authority)[0], authority.id, authority.city, True)
     uowf = UowFactory(db)
-    real_lock_row = schemes._lock_row
+    real_get = schemes.get
     fired = []
 
-    def lock_while_the_other_reviewer_rejects(session, scheme_id, today):
-        if not fired:
+    def get_while_the_other_reviewer_rejects(session, scheme_id, *, lock=False):
+        if lock and not fired:
             fired.append(1)
             with uowf() as other:
                 applications.reject(other, actor=b, voucher_id=v["id"], reason="重复申请")
-        return real_lock_row(session, scheme_id, today)
-    monkeypatch.setattr(applications.schemes, "_lock_row", lock_while_the_other_reviewer_rejects)
+        return real_get(session, scheme_id, lock=lock)
+    monkeypatch.setattr(applications.schemes, "get", get_while_the_other_reviewer_rejects)
     with uowf() as u:
         import pytest as _pytest
         with _pytest.raises(InvalidState):

@@ -28,8 +28,8 @@ _order: list[int | None] = [None]
 _real_lock = schemes.lock
 
 
-def _recording_lock(uow, scheme_id, *, today=None):
-    scheme = _real_lock(uow, scheme_id, today=today)
+def _recording_lock(uow, scheme_id, *, today=None, settle=True):
+    scheme = _real_lock(uow, scheme_id, today=today, settle=settle)
     if _order[0] is None:
         _order[0] = uow.session.execute(sa.text("SELECT nextval('yq_workload_order')")).scalar()
     return scheme
