@@ -73,11 +73,6 @@ class Budget:
     disbursed: int
 
 
-def available(scheme_id: int):
-    """SQL: the money of the scheme's budget still available (to select beside other columns)."""
-    return ledger.balance_column(account(scheme_id, "available"))
-
-
 def read(session, scheme_id: int) -> Budget:
     codes = [account(scheme_id, p) for p in ("funding",) + PARTS]
     b = ledger.balances(session, codes)

@@ -155,7 +155,12 @@ def scope_condition(actor, model):
     row read with its visibility in the same statement."""
     if actor.scoped_city is None:
         return None
-    return (model.city == actor.scoped_city) | sa.not_(city_scoped(model.scheme_id))
+    return city_scope(actor.scoped_city, model)
+
+
+def city_scope(city, model):
+    """SQL: the rows of ``model`` a reader limited to ``city`` (a value or a bound parameter) may see."""
+    return (model.city == city) | sa.not_(city_scoped(model.scheme_id))
 
 
 def list_page(session, *, kind: str | None, year: int | None, after: int, limit: int) -> list[Scheme]:

@@ -9,6 +9,7 @@ held: the order of application times is exactly the order in which the budget wa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import NamedTuple
 
@@ -20,6 +21,7 @@ from claims.models import Claim
 from kernel import clock
 from kernel.errors import DomainError, Forbidden, InvalidState, SelfApproval
 from kernel.money import from_fen, to_fen
+from ledger import service as ledger
 from parties import service as organisations
 from parties.models import Organisation
 from parties.actors import Actor
@@ -79,17 +81,27 @@ def _state(session, *, scheme_id: int, contract_id: int, enterprise: Organisatio
     new voucher's id. Under the contract and scheme locks this is every read an application
     decides on: one round trip, not six. (Its snapshot is taken after both locks are held: a
     statement that waited for a lock reads with the snapshot it started with.)"""
+    row = session.execute(_state_query(draw_id), {
+        "scheme_id": scheme_id, "contract_id": contract_id, "enterprise": str(enterprise.id),
+        "provider": str(provider_id), "city": enterprise.city, "today": today,
+        "available_code": budget.account(scheme_id, "available")}).one()
+    return _State(row.funded, usage.of_row(row), row.queue, int(row.available), bool(row.due), row.voucher_id)
+
+
+@functools.cache
+def _state_query(draw_id: bool):
+    """``_state``'s statement, built once (every application runs it), with bound parameters."""
+    scheme_id, contract_id = sa.bindparam("scheme_id", type_=sa.Integer), sa.bindparam("contract_id", type_=sa.Integer)
+    city, today = sa.bindparam("city", type_=sa.String), sa.bindparam("today", type_=sa.Date)
+    held_by = {"enterprise": sa.bindparam("enterprise", type_=sa.String),
+               "provider": sa.bindparam("provider", type_=sa.String), "city": city}
     funded = (select(Voucher.id).where(Voucher.contract_id == contract_id, sa.text(f"voucher.{FUNDING_SQL}"))
               .limit(1).scalar_subquery())
-    columns = [funded.label("funded"),
-               *usage.used_columns(scheme_id, enterprise_id=enterprise.id, provider_id=provider_id,
-                                   city=enterprise.city),
-               waitlist.queue_ahead(scheme_id, enterprise.city).label("queue"),
-               budget.available(scheme_id).label("available"),
-               schemes.due(scheme_id, today).label("due")]
-    row = session.execute(sa.select(*columns, (next_id(Voucher.__table__) if draw_id else sa.null())
-                                    .label("voucher_id"))).one()
-    return _State(row.funded, usage.of_row(row), row.queue, int(row.available), bool(row.due), row.voucher_id)
+    return sa.select(funded.label("funded"), *usage.used_columns(scheme_id, held_by),
+                     waitlist.queue_ahead(scheme_id, city).label("queue"),
+                     ledger.balance_column(sa.bindparam("available_code", type_=sa.String)).label("available"),
+                     schemes.due(scheme_id, today).label("due"),
+                     (next_id(Voucher.__table__) if draw_id else sa.null()).label("voucher_id"))
 
 
 def _wait_reason(state: _State, scheme: Scheme, settings, city: str, value: int) -> str | None:
@@ -204,12 +216,22 @@ def check_reader(session, voucher: Voucher, actor: Actor, *, in_scope: bool | No
 
 def get_for_reader(session, voucher_id: int, actor: Actor) -> Voucher:
     """The voucher if ``actor`` may read it: the row and its scheme's review scope in one statement."""
-    scope = schemes.scope_condition(actor, Voucher)
-    row = session.exec(select(Voucher, sa.true() if scope is None else scope).where(Voucher.id == voucher_id)).first()
+    params = {"voucher_id": voucher_id}
+    if actor.scoped_city is not None:
+        params["city"] = actor.scoped_city
+    row = session.exec(_reader_query(actor.scoped_city is not None), params=params).first()
     if row is None:
         raise VoucherNotFound(f"voucher {voucher_id} not found", details={"voucher_id": voucher_id})
     check_reader(session, row[0], actor, in_scope=bool(row[1]))
     return row[0]
+
+
+@functools.cache
+def _reader_query(scoped: bool):
+    """``get_for_reader``'s statement, built once (every voucher read runs it): the voucher and
+    whether a reader limited to ``:city`` may see it."""
+    scope = schemes.city_scope(sa.bindparam("city", type_=sa.String), Voucher) if scoped else sa.true()
+    return select(Voucher, scope).where(Voucher.id == sa.bindparam("voucher_id", type_=sa.Integer))
 
 
 def _lapsed_claim(today: dt.date):

@@ -83,20 +83,19 @@ def _deleted(_mapper, connection, target) -> None:
                                       _before(target, "face_value")))
 
 
-def used_columns(scheme_id: int, *, enterprise_id: int, provider_id: int, city: str) -> list:
-    """SQL: what the enterprise, the provider and the city hold under the scheme, as three columns
-    labelled by dimension (primary-key lookups; 0 where no row exists yet)."""
-    wanted = {"enterprise": str(enterprise_id), "provider": str(provider_id), "city": city}
+def used_columns(scheme_id, held_by: dict) -> list:
+    """SQL: what the holders (``holders``: dimension → holder, values or bound parameters) hold
+    under the scheme, as three columns labelled by dimension (primary-key lookups; 0 where no row
+    exists yet)."""
     return [sa.func.coalesce(sa.select(U.c.amount).where(U.c.scheme_id == scheme_id, U.c.dimension == d,
-                                                         U.c.holder == h).scalar_subquery(), 0).label(d)
-            for d, h in wanted.items()]
+                                                         U.c.holder == held_by[d]).scalar_subquery(), 0).label(d)
+            for d in DIMENSIONS]
 
 
 def used(session, scheme_id: int, *, enterprise_id: int, provider_id: int, city: str) -> dict[str, int]:
     """What the enterprise, the provider and the city hold under the scheme: one indexed read."""
-    row = session.execute(sa.select(*used_columns(scheme_id, enterprise_id=enterprise_id, provider_id=provider_id,
-                                                  city=city))).one()
-    return of_row(row)
+    held_by = {"enterprise": str(enterprise_id), "provider": str(provider_id), "city": city}
+    return of_row(session.execute(sa.select(*used_columns(scheme_id, held_by))).one())
 
 
 def of_row(row) -> dict[str, int]:
