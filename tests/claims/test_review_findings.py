@@ -85,3 +85,52 @@ def test_the_bank_file_never_starts_a_cell_with_a_formula():
     assert spreadsheet_safe("=1+1") == "'=1+1" and spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
     assert spreadsheet_safe("佛山市南海陶瓷有限公司") == "佛山市南海陶瓷有限公司"
     assert spreadsheet_safe("6222000011112222") == "6222000011112222"
+
+
+def test_a_claim_due_at_once_is_settled_by_the_writer_that_waited_for_its_approval(pilot, scheme, voucher, db,
+                                                                                  world):
+    """A claim approved with no publicity days is payable at once. A writer that waited for the
+    scheme lock while it was approved must store it so: "due?" is never judged by the statement
+    that waited for the lock, whose snapshot predates the commit it waited for."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time; the interleaving needs PostgreSQL")
+    from claims import service as claims
+    from claims.service import PublicityPolicy
+    from parties.actors import Actor
+    from tests.support.pilot import WORKED_LINES
+    from yunquan.db import UowFactory
+    claim = pilot.claim("南海陶瓷", voucher["id"], "190000.00").json
+    contract = pilot.contract("南海陶瓷", WORKED_LINES)
+    authority = world.org("authority")
+    reviewer = Actor(world.user("reviewer", authority)[0], authority.id, authority.city, True)
+    holding, go, answers = threading.Event(), threading.Event(), []
+
+    def approve_and_hold_the_lock():
+        with UowFactory(db)() as u:
+            commit = u.commit
+
+            def commit_when_told():
+                holding.set()
+                go.wait(30)
+                commit()
+            u.commit = commit_when_told
+            claims.approve(u, actor=reviewer, claim_id=claim["id"], policy=PublicityPolicy(days_override=0))
+    approving = threading.Thread(target=approve_and_hold_the_lock)
+    approving.start()
+    assert holding.wait(30)
+    applying = threading.Thread(target=lambda: answers.append(pilot.apply("南海陶瓷", scheme["id"], contract["id"])))
+    applying.start()
+    waiting = 0
+    for _ in range(300):  # until the application waits for the scheme lock
+        with db.connect() as c:
+            waiting = c.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND wait_event_type = 'Lock'")).scalar()
+        if waiting:
+            break
+        threading.Event().wait(0.05)
+    go.set()
+    approving.join(30)
+    applying.join(30)
+    assert waiting == 1 and answers and answers[0].status_code == 201, answers and answers[0].json
+    with db.connect() as c:
+        assert c.execute(sa.select(Claim.status).where(Claim.id == claim["id"])).scalar() == "payable"
