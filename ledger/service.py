@@ -56,7 +56,8 @@ C = LedgerChain.__table__
 __all__ = [
     "IdempotencyMismatch",
     "Leg", "JournalSpec", "open_account", "post", "post_batch", "reverse", "reserve", "post_pending",
-    "void_pending", "balance", "balance_column", "balances", "balances_as_of", "trial_balance", "close_period", "verify",
+    "void_pending", "balance", "balance_column", "balances", "balances_as_of", "trial_balance", "close_period",
+    "verify",
     "journals_for_ref", "anchor", "anchor_after_commit", "head",
 ]
 

@@ -26,7 +26,7 @@ from schemes.models import Scheme, SchemeSettingsVersion
 
 # (uow, scheme, today) -> (changed anything, freed money); runs with the scheme locked, never commits.
 DueWork = Callable[..., tuple[bool, bool]]
-# (scheme_id, today) -> SQL: is any of this work due? (read with the lock, in the same statement)
+# (scheme_id, today) -> SQL: is any of this work due? (asked once the lock is held: ``due``)
 DueCheck = Callable[[int, dt.date], sa.ColumnElement[bool]]
 # (uow, scheme, settings, today) -> None; runs with the scheme locked, never commits.
 MoneyFreed = Callable[..., None]
@@ -100,13 +100,20 @@ def settings_of(session, scheme: Scheme, version: int | None = None) -> rules.Se
     """A settings version of the scheme. Versions are never edited, so a session reads each at
     most once (kept in ``session.info``), and the same stored text is parsed once per process."""
     version = version or scheme.settings_version
-    cache = session.info.setdefault("yq_settings", {})
-    found = cache.get((scheme.id, version))
+    found = _settings_kept(session).get((scheme.id, version))
     if found is None:
         raw = session.exec(select(SchemeSettingsVersion.settings_json).where(
             SchemeSettingsVersion.scheme_id == scheme.id, SchemeSettingsVersion.version == version)).one()
-        found = cache[(scheme.id, version)] = _parsed_settings(raw, scheme.kind)
+        found = _keep_settings(session, scheme, version, raw)
     return found
+
+
+def _settings_kept(session) -> dict[tuple[int, int], rules.Settings]:
+    return session.info.setdefault("yq_settings", {})
+
+
+def _keep_settings(session, scheme: Scheme, version: int, raw: str) -> rules.Settings:
+    return _settings_kept(session).setdefault((scheme.id, version), _parsed_settings(raw, scheme.kind))
 
 
 def get_with_settings(session, scheme_id: int) -> tuple[Scheme, rules.Settings]:
@@ -118,9 +125,7 @@ def get_with_settings(session, scheme_id: int) -> tuple[Scheme, rules.Settings]:
     if row is None:
         raise SchemeNotFound(f"scheme {scheme_id} not found", details={"scheme_id": scheme_id})
     scheme, raw = row
-    found = session.info.setdefault("yq_settings", {}).setdefault((scheme.id, scheme.settings_version),
-                                                                 _parsed_settings(raw, scheme.kind))
-    return scheme, found
+    return scheme, _keep_settings(session, scheme, scheme.settings_version, raw)
 
 
 @functools.lru_cache(maxsize=1024)

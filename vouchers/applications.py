@@ -23,8 +23,8 @@ from kernel.errors import DomainError, Forbidden, InvalidState, SelfApproval
 from kernel.money import from_fen, to_fen
 from ledger import service as ledger
 from parties import service as organisations
-from parties.models import Organisation
 from parties.actors import Actor
+from parties.models import Organisation
 from schemes import budget
 from schemes import rules as scheme_rules
 from schemes import service as schemes
@@ -54,9 +54,11 @@ def quote(session, *, scheme_id: int, contract_id: int) -> dict:
     fv = pricing.price(session, scheme=scheme, settings=settings, contract=contract, enterprise=enterprise)
     explained = rules.breakdown(fv, settings_version=scheme.settings_version, settings=settings, city=enterprise.city)
     value = to_fen(fv.face_value)
-    state = _state(session, scheme_id=scheme.id, contract_id=contract.id, enterprise=enterprise,
-                   provider_id=contract.provider_id, today=clock.today(), draw_id=False) if value > 0 else None
-    wait = _wait_reason(state, scheme, settings, enterprise.city, value) if value > 0 else None
+    wait = None
+    if value > 0:
+        state = _state(session, scheme_id=scheme.id, contract_id=contract.id, enterprise=enterprise,
+                       provider_id=contract.provider_id, today=clock.today(), draw_id=False)
+        wait = _wait_reason(state, settings, enterprise.city, value)
     return {**explained, "breakdown": explained, "eligible": eligible, "ineligible_reason": reason,
             "budget_available": str(from_fen(budget.read(session, scheme.id).available)),
             # what an application now would be (an ineligible one, or one worth nothing, is refused)
@@ -104,13 +106,13 @@ def _state_query(draw_id: bool):
                      (next_id(Voucher.__table__) if draw_id else sa.null()).label("voucher_id"))
 
 
-def _wait_reason(state: _State, scheme: Scheme, settings, city: str, value: int) -> str | None:
+def _wait_reason(state: _State, settings, city: str, value: int) -> str | None:
     """Why a voucher of ``value`` fen waits (``budget``, ``city_quota``), or None to reserve it."""
     reason = state.queue
     if reason is None and state.available < value:
         reason = "budget"
     if reason is None:
-        left = pricing.city_left(None, scheme, settings, city, used=state.held["city"])
+        left = pricing.city_room(settings, city, state.held["city"])
         if left is not None and left < value:
             reason = "city_quota"
     return reason
@@ -132,11 +134,11 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     Before the scheme lock, what it does not guard and what never changes: the scheme's kind and
     windows with its settings (one query), the contract locked with its parties (one query),
     eligibility and each line's subsidy (one query joining the pinned, immutable product
-    versions). Under the lock (whose statement also asks whether anything fell due), one statement
-    reads everything the decision needs (``_state``: duplicate funding, the usage rows, the queue
-    ahead, the budget available, the new voucher's id); then the reservation journal and the
-    voucher, written once. Errors keep their order: kind and window, the contract's enterprise,
-    duplicate funding, eligibility (under a settings version changed meanwhile), the caps."""
+    versions). Under the lock, one statement reads everything the decision needs (``_state``:
+    duplicate funding, the usage rows, the queue ahead, the budget available, whether anything
+    fell due, the new voucher's id); then the reservation journal and the voucher, written once.
+    Errors keep their order: kind and window, the contract's enterprise, duplicate funding,
+    eligibility (under a settings version changed meanwhile), the caps."""
     s = uow.session
     today = clock.today()
     scheme, settings = schemes.get_with_settings(s, scheme_id)
@@ -170,7 +172,7 @@ def apply(uow, *, actor: Actor, scheme_id: int, contract_id: int) -> Voucher:
     if fv.face_value <= 0:
         raise CapExhausted("the subsidy for this contract is zero", details={"binding": list(fv.binding)})
     value = to_fen(fv.face_value)
-    reason = _wait_reason(state, scheme, settings, enterprise.city, value)
+    reason = _wait_reason(state, settings, enterprise.city, value)
     voucher = Voucher(
         id=state.voucher_id, scheme_id=scheme.id, contract_id=contract.id, enterprise_id=enterprise.id,
         provider_id=contract.provider_id, city=enterprise.city, status="waitlisted" if reason else "reserved",

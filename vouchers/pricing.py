@@ -19,7 +19,8 @@ from schemes.models import Scheme
 from vouchers import contracts, rules, usage
 from vouchers.models import COUNTING_STATUSES, Contract, ContractLine, Voucher
 
-__all__ = ["COUNTING_STATUSES", "committed", "price", "priced_lines", "capped", "facts", "city_left"]
+__all__ = ["COUNTING_STATUSES", "committed", "price", "priced_lines", "capped", "facts", "city_room",
+           "city_left"]
 
 
 def committed(session, *conditions) -> int:
@@ -83,11 +84,15 @@ def facts(org: Organisation) -> scheme_rules.EnterpriseFacts:
     return schemes.enterprise_facts(org)
 
 
-def city_left(session, scheme: Scheme, settings: scheme_rules.Settings, city: str, *,
-              used: int | None = None) -> int | None:
-    """What the city's quota has left, or None when the scheme sets no quota for it (``used``:
-    the city's usage when the caller has read it already)."""
+def city_room(settings: scheme_rules.Settings, city: str, used: int) -> int | None:
+    """What the city's quota has left when the city holds ``used`` fen, or None when the scheme
+    sets no quota for it."""
     quota = settings.city_quota(city)
-    if quota is None:
+    return None if quota is None else to_fen(quota) - used
+
+
+def city_left(session, scheme: Scheme, settings: scheme_rules.Settings, city: str) -> int | None:
+    """``city_room`` now: the city's usage is read only when the scheme sets it a quota."""
+    if settings.city_quota(city) is None:
         return None
-    return to_fen(quota) - (usage.city_used(session, scheme.id, city) if used is None else used)
+    return city_room(settings, city, usage.city_used(session, scheme.id, city))

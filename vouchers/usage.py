@@ -84,7 +84,7 @@ def _deleted(_mapper, connection, target) -> None:
 
 
 def used_columns(scheme_id, held_by: dict) -> list:
-    """SQL: what the holders (``holders``: dimension → holder, values or bound parameters) hold
+    """SQL: what the holders (``held_by``: dimension → holder, values or bound parameters) hold
     under the scheme, as three columns labelled by dimension (primary-key lookups; 0 where no row
     exists yet)."""
     return [sa.func.coalesce(sa.select(U.c.amount).where(U.c.scheme_id == scheme_id, U.c.dimension == d,
