@@ -8,9 +8,11 @@ for every client of the database and not only for this application:
 - a reservation is never deleted, what it holds never changes, and it leaves ``pending`` once;
 - the head row is never deleted and never moves backwards;
 - a posting joins only a journal being written now (numbered past the head's ``journal_seq``), never
-  a journal already written, not even as a pair that sums to zero (PostgreSQL checks each INSERT or
-  COPY statement's new postings at once, from its transition table: one check per statement rather
-  than a function call and a head lookup per posting; the statement is refused all the same);
+  a journal already written, not even as a pair that sums to zero, and names a journal and an
+  account that exist: the foreign keys' work, which this guard does instead (PostgreSQL checks each
+  INSERT or COPY statement's new postings at once, from its transition table: three set-based
+  checks per statement rather than a function call and three lookups per posting; the statement is
+  refused all the same);
 - PostgreSQL only: at COMMIT, every journal written in the transaction has two or more postings
   summing to zero (a deferred constraint trigger, so postings may follow their journal).
 
@@ -36,6 +38,10 @@ _RESERVATION_FIXED = ("id", "key", "source_account_id", "hold_account_id", "amou
 
 # ``post_batch`` inserts journals and their postings before it moves the head past them.
 _OLD_JOURNAL = "NEW.journal_id <= (SELECT journal_seq FROM ledger_head WHERE id = 1)"
+# SQLite's row trigger: a posting for a journal already written, or for a journal or an account
+# that does not exist (postings have no foreign keys: ``ledger.models``).
+_BAD_POSTING = (_OLD_JOURNAL + " OR NOT EXISTS (SELECT 1 FROM ledger_journal WHERE id = NEW.journal_id)"
+                " OR NOT EXISTS (SELECT 1 FROM ledger_account WHERE id = NEW.account_id)")
 
 
 def _changed(columns, differs: str) -> str:
@@ -64,7 +70,8 @@ def _guards() -> list[_Guard]:
                       lambda ne: "OLD.status <> 'pending' OR NEW.status = 'pending' OR "
                                  + _changed(_RESERVATION_FIXED, ne)))
     out.append(_Guard("ledger_posting_joins_new_journals", "ledger_posting", "INSERT",
-                      "a posting cannot join a journal already written", lambda ne: _OLD_JOURNAL))
+                      "a posting joins only a new journal that exists, on an account that exists",
+                      lambda ne: _BAD_POSTING))
     out.append(_Guard("ledger_head_forward_only", "ledger_head", "UPDATE", "the ledger head never moves back",
                       lambda ne: f"NEW.seq < OLD.seq OR (NEW.seq = OLD.seq AND NEW.hash {ne} OLD.hash)"
                                  " OR NEW.journal_seq < OLD.journal_seq OR NEW.posting_seq < OLD.posting_seq"
@@ -90,17 +97,30 @@ _PG_FUNCTIONS = [
             USING ERRCODE = 'integrity_constraint_violation';
     END $$""",
     # a trigger's WHEN cannot hold a subquery on PostgreSQL: the condition moves into the function
-    # one check per statement over its new postings (the transition table new_postings); the
-    # head has not moved past the journals being written yet (``post_batch`` moves it last)
+    # checks per statement over its new postings (the transition table new_postings); the head has
+    # not moved past the journals being written yet (``post_batch`` moves it last). The journal and
+    # the account must exist: postings have no foreign keys, whose checks run once per row.
     """CREATE OR REPLACE FUNCTION ledger_posting_joins_new_journals() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
-        old_journal bigint;
+        bad bigint;
     BEGIN
-        SELECT min(journal_id) INTO old_journal FROM new_postings
+        SELECT min(journal_id) INTO bad FROM new_postings
         WHERE journal_id <= (SELECT journal_seq FROM ledger_head WHERE id = 1);
-        IF old_journal IS NOT NULL THEN
-            RAISE EXCEPTION 'ledger guard: a posting cannot join journal %, already written', old_journal
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'ledger guard: a posting cannot join journal %, already written', bad
                 USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        SELECT min(p.journal_id) INTO bad FROM new_postings p
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_journal j WHERE j.id = p.journal_id);
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'ledger guard: a posting names journal %, which does not exist', bad
+                USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        SELECT min(p.account_id) INTO bad FROM new_postings p
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_account a WHERE a.id = p.account_id);
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'ledger guard: a posting names account %, which does not exist', bad
+                USING ERRCODE = 'foreign_key_violation';
         END IF;
         RETURN NULL;
     END $$""",

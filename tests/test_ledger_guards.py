@@ -76,6 +76,23 @@ def test_a_posting_for_a_journal_already_written_is_refused_at_once(two_journals
             c.exec_driver_sql(posting(10, 2, 2, 1, 3))
 
 
+def test_a_posting_for_a_journal_that_does_not_exist_is_refused_at_once(two_journals, db, dialect):
+    with db.connect() as c:
+        c.begin()
+        with pytest.raises(sa.exc.IntegrityError, match="journal 99, which does not exist" if dialect == "postgresql"
+                           else "ledger guard: a posting joins only a new journal that exists"):
+            c.exec_driver_sql(posting(10, 99, 0, 1, 3))  # numbered past the head: only existence refuses it
+
+
+def test_a_posting_on_an_account_that_does_not_exist_is_refused_at_once(two_journals, db, dialect):
+    with db.connect() as c:
+        c.begin()
+        c.exec_driver_sql(FORGED_JOURNAL)
+        with pytest.raises(sa.exc.IntegrityError, match="account 999, which does not exist" if dialect == "postgresql"
+                           else "on an account that exists"):
+            c.exec_driver_sql(posting(10, 3, 0, 999, 3))
+
+
 def test_the_migrated_schema_has_every_guard_and_reinstalling_is_harmless(db):
     with db.begin() as c:
         assert guards.missing(c) == []
