@@ -8,7 +8,8 @@ with SQLAlchemy Core, and the budget is funded and moved to payable by two journ
 agree with the claims exactly as if every claim had been approved one by one (the per-claim
 approval journals are the only thing skipped). The timed steps are the real services: the batch
 (set-based INSERT … SELECT), its approval (one journal), the bank file (streamed in chunks to a
-file), and the import (two streaming passes over the statement file, a journal per matched line
+file), and the import (one pass over the statement's bytes for its hash and encoding, one that
+parses and applies it, a journal per matched line
 in chunks; bank transactions by COPY, payout lines and claims by UPDATE … FROM (VALUES …) on
 PostgreSQL). Statements per line are counted for the batch, its approval and the import
 (``benchdb.Statements``: an executemany counts once per row; COPY is not counted). Goals: the whole

@@ -31,13 +31,13 @@ class KnownTxn:
     outcome: str
 
 
-def start(uow, *, filename: str, sha256: str, encoding: str, lines: int, imported_by: int) -> int:
+def start(uow, *, filename: str, sha256: str, encoding: str, imported_by: int) -> int:
     """Begin an import. Imports run one at a time: each takes the ledger head lock first, which its
     journals would take anyway, so two imports of one statement can never both see a transaction
     as new (a transaction with an unknown reference has no other row to lock)."""
     _lock_head(uow.session)
     return uow.session.execute(sa.insert(S).values(
-        filename=filename[:200], sha256=sha256, encoding=encoding, lines=lines, imported_by=imported_by,
+        filename=filename[:200], sha256=sha256, encoding=encoding, lines=0, imported_by=imported_by,
         imported_at=clock.now(), **dict.fromkeys(COUNTS, 0)).returning(S.c.id)).scalar_one()
 
 
@@ -80,8 +80,10 @@ def record(uow, *, statement_id: int, fresh: list[dict], revised: list[dict]) ->
             [{"t_id": d["id"], **{f"v_{k}": v for k, v in row(d).items() if k != "bank_txn_id"}} for d in revised])
 
 
-def finish(uow, *, statement_id: int, counts: dict[str, int]) -> None:
-    uow.session.execute(sa.update(S).where(S.c.id == statement_id).values(**{k: counts.get(k, 0) for k in COUNTS}))
+def finish(uow, *, statement_id: int, lines: int, counts: dict[str, int]) -> None:
+    """The import's lines read and what they came to."""
+    uow.session.execute(sa.update(S).where(S.c.id == statement_id)
+                        .values(lines=lines, **{k: counts.get(k, 0) for k in COUNTS}))
 
 
 def referenced(session, references: list[str]) -> set[str]:

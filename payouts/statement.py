@@ -13,8 +13,10 @@ are ``2026-11-20``, ``2026/11/20`` or ``20261120`` (or a date cell). A header wi
 wrong (``STATEMENT_AMOUNT_INVALID``, ``STATEMENT_DATE_INVALID``, ``STATEMENT_LINE_INVALID``) and
 the line.
 
-Reading is two passes over the same file: ``scan`` checks every line (an import is all or
-nothing), ``lines`` yields them again; a CSV is never held in memory, an XLSX is read row by row.
+Reading is two passes over the same file: ``scan`` reads the bytes (their SHA-256, the format, the
+text's encoding, an XLSX's size), ``lines`` parses the header and each line as it yields it and
+raises at the first it cannot read. An import is one transaction, so a bad line anywhere refuses
+the whole file all the same. A CSV is never held in memory, an XLSX is read row by row.
 """
 from __future__ import annotations
 
@@ -89,7 +91,6 @@ class StatementLine:
 @dataclass(frozen=True)
 class Scan:
     encoding: str        # the CSV's encoding, or "xlsx"
-    lines: int
     sha256: str
 
 
@@ -197,6 +198,23 @@ def _text_cell(value: Any) -> str:
 
 
 def _parse(line: int, row: list[Any], cols: dict[str, int], today: dt.date) -> StatementLine:
+    """One line: the common case (a CSV line of text, every field good) without the checks'
+    bookkeeping; anything else through ``_parse_checked``, which names what is wrong."""
+    if len(row) == len(cols) and all(type(v) is str for v in row) and "\x00" not in "".join(row):
+        txn, ref, account = (row[cols["bank_txn_id"]].strip(), row[cols["reference"]].strip(),
+                             row[cols["payee_account"]].strip())
+        if txn and len(txn) <= MAX_TEXT and len(ref) <= MAX_TEXT and len(account) <= MAX_TEXT:
+            try:
+                value_date, amount = parse_date(row[cols["value_date"]]), parse_amount(row[cols["amount"]])
+            except ValueError:
+                pass
+            else:
+                if value_date <= today and amount != 0:
+                    return StatementLine(line, txn, value_date, ref, account, amount)
+    return _parse_checked(line, row, cols, today)
+
+
+def _parse_checked(line: int, row: list[Any], cols: dict[str, int], today: dt.date) -> StatementLine:
     if len(row) != len(cols):
         raise _bad(line, "columns", ",".join(map(str, row)), f"expected {len(cols)} columns, found {len(row)}")
     get = {name: row[i] for name, i in cols.items()}
@@ -227,16 +245,20 @@ def _parse(line: int, row: list[Any], cols: dict[str, int], today: dt.date) -> S
 
 def _each(stream: BinaryIO, encoding: str, today: dt.date) -> Iterator[StatementLine]:
     cols = None
+    count = 0
     for line, row in _rows(stream, encoding):
         if _blank(row):
             continue  # blank lines (a trailing newline, Excel's empty rows) carry nothing
         if cols is None:
             cols = _header(row)
             continue
+        count += 1
         yield _parse(line, row, cols, today)
     if cols is None:
         raise StatementEmpty("the statement is empty: no header and no lines",
                              details={"expected": list(COLUMNS), "lines": 0})
+    if count == 0:
+        raise StatementEmpty("the statement has a header and no lines: nothing to reconcile", details={"lines": 0})
 
 
 def _format(stream: BinaryIO) -> list[str]:
@@ -254,27 +276,36 @@ def _format(stream: BinaryIO) -> list[str]:
     return ["utf-8-sig", "gb18030"]  # GB18030 reads every GBK file and a little more
 
 
-def scan(stream: BinaryIO, *, today: dt.date) -> Scan:
-    """Check every line; raise naming the first bad one. Returns the format for ``lines``."""
+def _decodes(stream: BinaryIO, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    stream.seek(0)
+    try:
+        for chunk in iter(lambda: stream.read(_CHUNK), b""):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def scan(stream: BinaryIO) -> Scan:
+    """Read the bytes: their SHA-256, the format and the text's encoding (the first of UTF-8 and
+    GB18030 that decodes the whole file). ``lines`` parses them."""
     digest = hashlib.sha256()
     stream.seek(0)
     for chunk in iter(lambda: stream.read(_CHUNK), b""):
         digest.update(chunk)
     for encoding in _format(stream):
-        try:
-            count = sum(1 for _ in _each(stream, encoding, today))
-        except UnicodeDecodeError:
-            continue
-        if count == 0:
-            raise StatementEmpty("the statement has a header and no lines: nothing to reconcile",
-                                 details={"lines": 0})
-        name = encoding if encoding == "xlsx" else codecs.lookup(encoding).name
-        return Scan(name, count, digest.hexdigest())
+        if encoding == "xlsx" or _decodes(stream, encoding):
+            name = encoding if encoding == "xlsx" else codecs.lookup(encoding).name
+            return Scan(name, digest.hexdigest())
     raise StatementHeaderInvalid("the statement is neither UTF-8 nor GBK text, nor an XLSX workbook",
                                  details={"encoding": None})
 
 
 def lines(stream: BinaryIO, scanned: Scan, *, today: dt.date) -> Iterator[StatementLine]:
+    """Each line, parsed as it is read; raises at the header, or at the first line it cannot read
+    (``STATEMENT_EMPTY`` after a header with no lines)."""
     return _each(stream, scanned.encoding, today)
 
 

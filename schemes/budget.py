@@ -166,13 +166,16 @@ class BankOutcome:
     memo: str
 
 
+_DISBURSE, _RETURN = Movement.DISBURSE.value, Movement.RETURN.value  # read once: an enum's .value is a descriptor call
+
+
 def settle_bank_lines(uow, outcomes: Sequence[BankOutcome], *, on: dt.date) -> list[int]:
     """Post one journal per outcome, all in one batch (a statement has thousands of lines); returns
     the journal ids in order."""
     specs = []
     for o in outcomes:
         source, destination = (o.from_part, "payable") if o.returned else ("in_transit", "disbursed")
-        specs.append(JournalSpec(key=o.key, kind=(Movement.RETURN if o.returned else Movement.DISBURSE).value,
+        specs.append(JournalSpec(key=o.key, kind=_RETURN if o.returned else _DISBURSE,
                                  effective_date=on, ref=o.ref, memo=o.memo,
                                  legs=(Leg(account(o.scheme_id, source), -o.amount),
                                        Leg(account(o.scheme_id, destination), o.amount))))

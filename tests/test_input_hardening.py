@@ -47,7 +47,8 @@ def test_a_nul_byte_in_an_imported_cell_or_a_statement_line_is_refused_with_the_
     assert ("name", NUL) in problems
     text = "bank_txn_id,value_date,reference,payee_account,amount\nT1\x00,2026-03-01,YQ1-1,6222,1.00\n"
     with pytest.raises(Exception) as refused:
-        statement.scan(io.BytesIO(text.encode()), today=dt.date(2026, 3, 2))
+        data = io.BytesIO(text.encode())
+        list(statement.lines(data, statement.scan(data), today=dt.date(2026, 3, 2)))
     assert NUL in refused.value.message and refused.value.details["field"] == "bank_txn_id"
 
 

@@ -120,7 +120,7 @@ TODAY = dt.date(2026, 3, 20)
 
 def read(text: str | bytes):
     data = io.BytesIO(text.encode("utf-8") if isinstance(text, str) else text)
-    scanned = statement.scan(data, today=TODAY)
+    scanned = statement.scan(data)
     return scanned, list(statement.lines(data, scanned, today=TODAY))
 
 
@@ -129,7 +129,7 @@ def test_a_statement_is_read_with_its_bom_blank_lines_and_quoted_fields():
             "T1,2026-03-02,YQ1-1,6222,52250.00\r\n\r\n"
             '"T,2",2026-03-03," YQ1-2 ",6223,-100.00\r\n')
     scanned, lines = read(text)
-    assert scanned.lines == 2 and scanned.encoding == "utf-8-sig"
+    assert len(lines) == 2 and scanned.encoding == "utf-8-sig"
     assert [(x.line, x.bank_txn_id, x.reference, x.amount) for x in lines] == \
         [(2, "T1", "YQ1-1", 5225000), (4, "T,2", "YQ1-2", -10000)]
 
@@ -149,6 +149,28 @@ def test_an_over_long_reference_is_refused():
     with pytest.raises(StatementLineInvalid) as err:
         read(f"bank_txn_id,value_date,reference,payee_account,amount\nT1,2026-03-02,{'Y' * 65},1,1.00\n")
     assert err.value.details["field"] == "reference"
+
+
+_TEXT = st.sampled_from(["T1", " YQ1-2 ", "", "  ", "6222", "Y" * 64, "Y" * 65, "a\x00b", "参考号"])
+_DATE = st.sampled_from(["2026-03-02", "2026/03/20", "20260301", "2026-03-21", "2026-13-01", "3/2/2026", " 2026-03-02",
+                         ""])
+_AMOUNT = st.sampled_from(["1.00", "-52,250.00", "0.00", "-0.00", "1.5", "1,23.00", " 7.00 ", "abc", "", "1e3"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(txn=_TEXT, day=_DATE, ref=_TEXT, account=_TEXT, amount=_AMOUNT, extra=st.booleans(),
+       order=st.permutations(range(5)))
+def test_the_quick_reading_of_a_line_agrees_with_the_checked_one(txn, day, ref, account, amount, extra, order):
+    cells = [txn, day, ref, account, amount]
+    row = [cells[i] for i in order] + (["x"] if extra else [])
+    cols = {statement.COLUMNS[i]: position for position, i in enumerate(order)}
+
+    def outcome(parse):
+        try:
+            return parse(7, row, cols, TODAY)
+        except StatementLineInvalid as refused:
+            return type(refused), refused.message, refused.details
+    assert outcome(statement._parse) == outcome(statement._parse_checked)
 
 
 SENT = statement.Expected("YQ1-1", 5225000, "6222", statement.SENT)
