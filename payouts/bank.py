@@ -62,22 +62,17 @@ def record(uow, *, statement_id: int, fresh: list[dict], revised: list[dict]) ->
     Each dict: line (StatementLine), outcome, reason, journal_id."""
     s = uow.session
 
-    def row(d):
+    def row(d) -> tuple:  # in the order of _TXN_COLUMNS
         line: StatementLine = d["line"]
-        return {"bank_txn_id": line.bank_txn_id, "statement_id": statement_id, "line_no": line.line,
-                "value_date": line.value_date, "reference": line.reference, "payee_account": line.payee_account,
-                "amount": line.amount, "outcome": d["outcome"], "reason": d.get("reason"),
-                "journal_id": d.get("journal_id")}
+        return (line.bank_txn_id, statement_id, line.line, line.value_date, line.reference, line.payee_account,
+                line.amount, d["outcome"], d.get("reason"), d.get("journal_id"))
     if fresh:  # COPY on PostgreSQL
-        insert_rows(s, T, _TXN_COLUMNS, [
-            (d["line"].bank_txn_id, statement_id, d["line"].line, d["line"].value_date, d["line"].reference,
-             d["line"].payee_account, d["line"].amount, d["outcome"], d.get("reason"), d.get("journal_id"))
-            for d in fresh])
-    if revised:
+        insert_rows(s, T, _TXN_COLUMNS, [row(d) for d in fresh])
+    if revised:  # every column but the transaction id, by the row's id
+        changed = _TXN_COLUMNS[1:]
         s.execute(sa.update(T).where(T.c.id == sa.bindparam("t_id")).values(
-            {k: sa.bindparam(f"v_{k}") for k in ("statement_id", "line_no", "value_date", "reference",
-                                                  "payee_account", "amount", "outcome", "reason", "journal_id")}),
-            [{"t_id": d["id"], **{f"v_{k}": v for k, v in row(d).items() if k != "bank_txn_id"}} for d in revised])
+            {k: sa.bindparam(f"v_{k}") for k in changed}),
+            [{"t_id": d["id"], **{f"v_{k}": v for k, v in zip(changed, row(d)[1:])}} for d in revised])
 
 
 def finish(uow, *, statement_id: int, lines: int, counts: dict[str, int]) -> None:
