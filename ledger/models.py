@@ -26,14 +26,19 @@ class LedgerJournal(SQLModel, table=True):
     """``id`` numbers journals 1, 2, 3… without gaps; the journal's place in the hash chain is its
     entry in ``ledger_chain``."""
     __tablename__ = "ledger_journal"
+    # A journal is reversed at most once. Only reversals name one: the index holds those alone, not a
+    # NULL for every other journal (each index is written on every journal posted).
+    __table_args__ = (sa.Index("uq_ledger_journal_reverses_id", "reverses_id", unique=True,
+                               postgresql_where=sa.text("reverses_id IS NOT NULL"),
+                               sqlite_where=sa.text("reverses_id IS NOT NULL")),)
     id: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
     key: str = Field(max_length=200, sa_column_kwargs={"unique": True}, nullable=False)
-    kind: str = Field(max_length=40, index=True)
+    kind: str = Field(max_length=40)  # not indexed: nothing looks journals up by kind
     effective_date: dt.date = Field(index=True)
     memo: str = Field(default="", max_length=500)
     ref: Optional[str] = Field(default=None, max_length=120, index=True)
     reverses_id: Optional[int] = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, sa.ForeignKey("ledger_journal.id"), unique=True))
+        default=None, sa_column=sa.Column(sa.BigInteger, sa.ForeignKey("ledger_journal.id")))
     content_hash: str = Field(max_length=64)  # what an idempotent replay compares
     created_at: dt.datetime = stamp_field()
 

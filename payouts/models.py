@@ -30,7 +30,10 @@ class PayoutBatch(SQLModel, table=True):
 class PayoutLine(SQLModel, table=True):
     """One payment in a batch, frozen at build time (payee details included). ``reference`` is what
     the bank file sends and the statement echoes back.
-    Status: pending (draft batch) → sent (batch approved) → paid | returned; cancelled with its batch."""
+    Status: pending (draft batch) → sent (batch approved) → paid | returned; cancelled with its batch.
+    On PostgreSQL the table keeps 30 % of each page free (fillfactor 70, migration 0017): a line is
+    updated twice after it is written, on columns no index holds, so each new version can stay on
+    its page (a HOT update) and no index is written: half the cost of a statement's line updates."""
     __tablename__ = "payout_line"
     __table_args__ = (
         sa.CheckConstraint("status IN ('pending', 'sent', 'paid', 'returned', 'cancelled')", name="status_known"),

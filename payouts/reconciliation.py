@@ -80,7 +80,7 @@ def _payments(session, references: list[str]) -> dict[str, dict]:
              .join(B, B.c.id == L.c.batch_id).where(one_of(session, L.c.reference, refs[i:i + 500])).order_by(L.c.id)
              .with_for_update(of=L))
         for r in session.execute(q):
-            found[r.reference] = dict(r._mapping)
+            found[r.reference] = r._asdict()
     return found
 
 
