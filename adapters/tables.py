@@ -232,7 +232,7 @@ def update_rows(s, table: sa.Table, rows: list[dict], *, key: str = "id", fixed:
         # join alone scans the whole table once per call.
         result = conn.exec_driver_sql(sql, (*const.values(), *map(array_param, arrays),
                                             min(arrays[0]), max(arrays[0])))
-        return [tuple(r) for r in result] if returning else []
+        return [tuple(r) for r in result.all()] if returning else []
     sets = [f"{c} = ?" for c in columns] + [f"{c} = ?" for c in const]
     values = [tuple([*(row[c] if f is None else f(row[c]) for c, f in convert[1:]), *const.values(),
                      row[key] if convert[0][1] is None else convert[0][1](row[key])]) for row in rows]

@@ -3,7 +3,7 @@ file → import a statement that matches it; the time of each step and the memor
 
     .venv/bin/python bench/payouts.py [--n 100000] [--database sqlite|postgresql]
 
-Seeding is not timed: organisations, contracts, settled vouchers and payable claims are inserted
+Seeding is not timed: organisations, contracts, redeemed vouchers and payable claims are inserted
 with SQLAlchemy Core, and the budget is funded and moved to payable by two journals, so the books
 agree with the claims exactly as if every claim had been approved one by one (the per-claim
 approval journals are the only thing skipped). The timed steps are the real services: the batch
@@ -86,7 +86,7 @@ def seed(engine, n: int) -> tuple[int, int, int]:
                                       "created_by": made["admin"], "created_at": NOW} for i in rows])
             c.execute(sa.insert(V), [{"id": i + 1, "scheme_id": scheme, "contract_id": i + 1,
                                       "enterprise_id": enterprises[i % ENTERPRISES], "provider_id": provider,
-                                      "city": "佛山", "status": "settled", "face_value": FACE, "final_amount": FINAL,
+                                      "city": "佛山", "status": "redeemed", "face_value": FACE, "final_amount": FINAL,
                                       "breakdown_json": "{}", "settings_version": 1, "applied_at": NOW,
                                       "applied_by": made["admin"], "expires_on": dt.date(2026, 12, 31)} for i in rows])
             c.execute(sa.insert(C), [{"id": i + 1, "kind": "voucher", "scheme_id": scheme, "city": "佛山",

@@ -10,7 +10,7 @@ reserve-or-waitlist and posts the reservation journal. The baseline is the ledge
 one two-leg journal per transaction (the same unit of commit). Prints figures; asserts nothing.
 
 ``history``: the rate of ``m`` applications (each reserving) after 1,000 and after 50,000 earlier
-vouchers of the same scheme, provider and enterprises (inserted with Core, settled for 1.00 each,
+vouchers of the same scheme, provider and enterprises (inserted with Core, redeemed for 1.00 each,
 their usage rows back-filled as migration 0011 does): a cost that grows with history shows here.
 ``waiting``: ``k`` claim approvals (each frees V − F and so looks at the waitlist) with none and
 with 10,000 vouchers waiting for the budget (inserted with Core, each with its contract line).
@@ -169,7 +169,7 @@ def seed_vouchers(engine, scheme_id: int, ctx: dict, enterprise_ids: list[int], 
                 {"scheme_id": scheme_id, "contract_id": cid, "enterprise_id": enterprise_ids[i % len(enterprise_ids)],
                  "provider_id": ctx["provider"], "city": "佛山", "status": status,
                  "waitlist_reason": "budget" if status == "waitlisted" else None, "face_value": face,
-                 "final_amount": face if status == "settled" else None, "breakdown_json": "{}", "settings_version": 1,
+                 "final_amount": face if status == "redeemed" else None, "breakdown_json": "{}", "settings_version": 1,
                  "applied_at": applied_at + dt.timedelta(microseconds=i), "applied_by": ctx["admin"],
                  "expires_on": dt.date(2026, 12, 31)} for i, cid in zip(rows, ids)])
     _backfill_usage(engine, scheme_id)
@@ -181,7 +181,7 @@ def run_history(kind: str, history: int, m: int) -> tuple[float, float]:
     try:
         uowf = UowFactory(engine)
         scheme_id, applicants, ctx = setup(uowf, m, budget_fen=m * 3_000_00 + history * 100)
-        seed_vouchers(engine, scheme_id, ctx, [a.org_id for a, _ in applicants], history, status="settled", face=100,
+        seed_vouchers(engine, scheme_id, ctx, [a.org_id for a, _ in applicants], history, status="redeemed", face=100,
                       applied_at=NOW - dt.timedelta(days=1), lines=False)
         with engine.begin() as c:  # fresh planner statistics, as autovacuum would have them
             c.exec_driver_sql("ANALYZE")

@@ -71,16 +71,19 @@ def _chunks(it: Iterator[StatementLine], size: int) -> Iterator[list[StatementLi
         yield part
 
 
+_PAYMENT = (L.c.id, L.c.reference, L.c.batch_id, L.c.claim_id, L.c.amount, L.c.payee_account, L.c.status,
+            B.c.scheme_id)
+_PAYMENT_KEYS = tuple(c.name for c in _PAYMENT)
+
+
 def _payments(session, references: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     refs = sorted(set(r for r in references if r))
     for i in range(0, len(refs), 500):
-        q = (sa.select(L.c.id, L.c.reference, L.c.batch_id, L.c.claim_id, L.c.amount, L.c.payee_account,
-                       L.c.status, B.c.scheme_id)
-             .join(B, B.c.id == L.c.batch_id).where(one_of(session, L.c.reference, refs[i:i + 500])).order_by(L.c.id)
-             .with_for_update(of=L))
-        for r in session.execute(q):
-            found[r.reference] = r._asdict()
+        q = (sa.select(*_PAYMENT).join(B, B.c.id == L.c.batch_id)
+             .where(one_of(session, L.c.reference, refs[i:i + 500])).order_by(L.c.id).with_for_update(of=L))
+        for r in session.execute(q).all():
+            found[r[1]] = dict(zip(_PAYMENT_KEYS, r))
     return found
 
 

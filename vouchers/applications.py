@@ -244,22 +244,40 @@ def _lapsed_claim(today: dt.date):
                                     sa.and_(Claim.status == "returned", Claim.lapses_on < today)))
 
 
+def _paid_claim():
+    """SQL: the voucher's redemption claim is paid: the bank statement showed the money reached
+    the payee."""
+    return sa.exists().where(VoucherClaim.voucher_id == Voucher.id, Claim.id == VoucherClaim.claim_id,
+                             Claim.status == "paid")
+
+
 def status_is(status: str, today: dt.date):
     """SQL: the voucher's status on ``today`` is ``status`` (what ``effective_status`` says)."""
     expired = sa.or_(expiry.past_window(today), sa.and_(Voucher.status == "redeemed", _lapsed_claim(today)))
     if status == "expired":
         return sa.or_(Voucher.status == "expired", expired)
+    if status == "settled":
+        return sa.and_(Voucher.status == "redeemed", _paid_claim())
+    if status == "redeemed":
+        return sa.and_(Voucher.status == "redeemed", sa.not_(_paid_claim()), sa.not_(expired))
     return sa.and_(Voucher.status == status, sa.not_(expired))
 
 
 def effective_status(session, voucher: Voucher, today: dt.date) -> str:
-    """A voucher past its window reads ``expired`` before the daily job or the next write stores it
-    (as does a redeemed one whose returned claim lapsed); a read never writes."""
+    """The status a voucher reads on ``today``; a read never writes:
+    - ``settled`` is not stored: a redeemed voucher whose claim is paid reads ``settled`` (the claim's
+      status says it once; a statement of 100,000 lines need not write it twice);
+    - a voucher past its window reads ``expired`` before the daily job or the next write stores it
+      (as does a redeemed one whose returned claim lapsed)."""
+    checks = []
+    if voucher.status == "redeemed":
+        checks.append((status_is("settled", today), "settled"))
     if voucher.status in expiry.EXPIRING_STATUSES + ("redeemed",) and voucher.expires_on < today:
-        found = session.exec(select(Voucher.id).where(Voucher.id == voucher.id, status_is("expired", today))).first()
-        if found is not None:
-            return "expired"
-    return voucher.status
+        checks.append((status_is("expired", today), "expired"))
+    if not checks:
+        return voucher.status
+    return session.execute(sa.select(sa.case(*checks, else_=sa.literal(voucher.status)))
+                           .where(Voucher.id == voucher.id)).scalar_one()
 
 
 def list_page(session, *, actor: Actor, scheme_id: int | None, status: str | None, today: dt.date, after: int,

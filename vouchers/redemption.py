@@ -4,18 +4,18 @@ The enterprise submits what it was invoiced and what it paid, with its evidence;
 to ``F = min(V, floor_fen(V × P / A))`` (``rules.claim_amount``) and holds the money the voucher
 reserved. From there the claim follows the shared review, publicity and payout (``claims``); this
 kind keeps the voucher in step: ``redeemed`` while its claim is under review, in publicity and on
-its way to the bank (its final amount set at approval), ``settled`` once the bank statement shows
-the money reached the payee (back to ``redeemed`` if the bank returns it), ``expired`` if its
-returned claim lapses.
+its way to the bank (its final amount set at approval), ``expired`` if its returned claim lapses.
+It reads ``settled`` once the bank statement shows the money reached the payee, and ``redeemed``
+again if the bank returns it: that is the claim's ``paid``, read through (``applications.effective_status``),
+not written a second time on the voucher.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from sqlmodel import select
 
-from adapters.tables import locked, one_of
+from adapters.tables import locked
 from claims import kinds
 from claims import service as claims
 from claims.models import Claim
@@ -34,7 +34,7 @@ from vouchers.errors import (
     VoucherExpired,
     VoucherNotIssued,
 )
-from vouchers.models import COUNTING_STATUSES, Voucher, VoucherClaim
+from vouchers.models import Voucher, VoucherClaim
 from vouchers.schemas import VoucherClaimFields
 
 KIND = "voucher"
@@ -223,24 +223,6 @@ class VoucherRedemption(kinds.ClaimKind):
         # redeemed still: the amount is decided, the money has not reached anyone yet
         voucher.status, voucher.final_amount = "redeemed", claim.final_amount
         uow.session.add(voucher)
-
-    def _set_status(self, uow, claim_ids: list[int], status: str) -> None:
-        """``redeemed`` <-> ``settled`` in bulk: both count a voucher's final amount alike
-        (``usage.counted``), so the usage rows, kept by the ORM's events, need no change."""
-        assert {status, "redeemed", "settled"} <= set(COUNTING_STATUSES)
-        s = uow.session
-        for i in range(0, len(claim_ids), 5000):
-            # a join, and the claim ids as one array on PostgreSQL: ``IN (SELECT … IN (5,000 values))``
-            # had a generic plan that scanned every voucher for each chunk of a statement
-            s.execute(sa.update(Voucher).where(Voucher.id == VoucherClaim.voucher_id,
-                                               one_of(s, VoucherClaim.claim_id, claim_ids[i:i + 5000]))
-                      .values(status=status).execution_options(synchronize_session="fetch"))
-
-    def on_paid(self, uow, claim_ids, *, on):
-        self._set_status(uow, claim_ids, "settled")
-
-    def on_payment_returned(self, uow, claim_ids, *, on):
-        self._set_status(uow, claim_ids, "redeemed")
 
     def on_objected(self, uow, claim, *, on):
         voucher = self._voucher(uow, claim)

@@ -154,6 +154,10 @@ def test_a_voucher_reads_settled_only_once_its_money_reached_the_enterprise(pilo
     assert read(a)["status"] == read(b)["status"] == "settled" and read(a)["final_amount"] == "52250.00"
     send(pilot, gbk_csv([["Y3", "2026-03-02", b["reference"], b["payee_account"], "-" + b["amount"]]]), "r.csv")
     assert (read(a)["status"], read(b)["status"]) == ("settled", "redeemed")  # returned: not settled any more
+    listed = lambda status: [v["id"] for v in pilot.ok(  # noqa: E731
+        "GET", f"/vouchers?scheme_id={scheme['id']}&status={status}", pilot.auditor)["items"]]
+    assert voucher_of[a["claim_id"]] in listed("settled") and voucher_of[a["claim_id"]] not in listed("redeemed")
+    assert voucher_of[b["claim_id"]] in listed("redeemed") and voucher_of[b["claim_id"]] not in listed("settled")
 
 
 def test_nothing_to_pay_names_the_claims_in_publicity_and_the_day_they_become_payable(pilot, scheme, frozen_clock):
