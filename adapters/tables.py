@@ -162,7 +162,10 @@ def one_of(s, column, values: list):
     if s.get_bind().dialect.name == "postgresql":
         param = array_param(values)
         if isinstance(param, _ArrayText):
-            return column == sa.func.any(sa.bindparam(None, param, type_=_Array()))
+            # cast to the column's own array type: ``int4 = ANY(bigint[])`` compares across types,
+            # and on a table without statistics yet the planner then prefers another index and
+            # reads thousands of rows per statement
+            return column == sa.func.any(sa.cast(sa.bindparam(None, param, type_=_Array()), ARRAY(column.type)))
         return column == sa.func.any(sa.bindparam(None, param, type_=ARRAY(column.type)))
     return column.in_(values)
 
