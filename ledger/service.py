@@ -62,8 +62,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class PostedJournal:
+class PostedJournal(NamedTuple):
     id: int
     key: str
     kind: str

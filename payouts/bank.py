@@ -7,8 +7,7 @@ statement imported again changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import sqlalchemy as sa
 
@@ -23,8 +22,7 @@ T = BankTxn.__table__
 COUNTS = ("matched", "amount_mismatch", "unknown_reference", "returned", "duplicate", "missing")
 
 
-@dataclass(frozen=True)
-class KnownTxn:
+class KnownTxn(NamedTuple):
     id: int | None          # None: met earlier in the import being applied, not stored yet
     statement_id: int
     line: StatementLine

@@ -28,7 +28,7 @@ import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterator, NamedTuple
 
 from adapters import spreadsheets
 from kernel.money import parse_money, to_fen
@@ -74,8 +74,7 @@ OUTCOMES = (MATCHED, AMOUNT_MISMATCH, UNKNOWN_REFERENCE, MISSING, RETURNED, DUPL
 PENDING, SENT, PAID, RETURNED_STATE = "pending", "sent", "paid", "returned"
 
 
-@dataclass(frozen=True, slots=True)
-class StatementLine:
+class StatementLine(NamedTuple):
     line: int            # the file's line (CSV) or row (XLSX) number; the header is line 1
     bank_txn_id: str
     value_date: dt.date
@@ -138,7 +137,10 @@ def _rows(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, list[Any]]]:
 # --- one line --------------------------------------------------------------------------------------
 
 def _blank(row: list[Any]) -> bool:
-    return not any(str(c).strip() for c in row)
+    try:
+        return not "".join(row).strip()  # a CSV row: text only
+    except TypeError:  # a spreadsheet's numbers and dates
+        return not any(str(c).strip() for c in row)
 
 
 def _header(row: list[Any]) -> dict[str, int]:
@@ -311,8 +313,7 @@ def lines(stream: BinaryIO, scanned: Scan, *, today: dt.date) -> Iterator[Statem
 
 # --- deciding ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Expected:
+class Expected(NamedTuple):
     """The payment sent under a reference, as its owner sees it now."""
     reference: str
     amount: int
@@ -320,8 +321,7 @@ class Expected:
     state: str  # pending (not sent yet) | sent (in transit) | paid | returned
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     outcome: str
     reason: str | None = None
     moves_from: str | None = None  # for a return: "in_transit" (never matched) or "disbursed"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from ledger import service as ledger
 from ledger.service import JournalSpec, Leg
@@ -152,8 +152,7 @@ def pay_out(uow, *, scheme_id: int, amount: int, key: str, ref: str, on: dt.date
                 legs=[(account(scheme_id, "payable"), -amount), (account(scheme_id, "in_transit"), amount)])
 
 
-@dataclass(frozen=True)
-class BankOutcome:
+class BankOutcome(NamedTuple):
     """What a bank statement line did to one payment: ``disbursed`` (in_transit falls, disbursed
     rises) or ``returned`` (``from_part``, disbursed or in_transit if it was never matched, falls;
     payable rises, so the next batch pays it again)."""

@@ -86,3 +86,36 @@ def test_batch_posting_equals_posting_one_by_one(uow_factory, frozen_clock, jour
     with uow_factory() as u:
         assert ledger.verify(u.session).head_hash == batch_head
         assert ledger.balances(u.session, ACCOUNTS + FREE) == batch
+
+
+def _field(limit: int):
+    """Text around a field's limit, sometimes with a control character, sometimes empty or None."""
+    return st.one_of(st.none(), st.text(st.sampled_from("ab名\x1f\x1e\n\x00"), max_size=3),
+                     st.integers(limit - 1, limit + 1).map(lambda n: "x" * n))
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=_field(200), kind=_field(40), memo=_field(500), ref=_field(120), account=_field(120))
+def test_the_quick_check_of_a_journal_text_passes_only_what_each_field_check_passes(key, kind, memo, ref, account):
+    """``validate`` checks every text field at once and names a field only when that check fails:
+    whatever the quick check lets through, the field-by-field check must let through too."""
+    from ledger import rules
+    from ledger.errors import InvalidJournal
+    spec = rules.JournalSpec(key=key, kind=kind, effective_date=dt.date(2026, 5, 1), memo=memo, ref=ref,
+                             legs=(rules.Leg(account, -1), rules.Leg("other", 1)))
+    try:
+        for name, value, limit, required in (("key", key, 200, True), ("kind", kind, 40, True),
+                                             ("memo", memo, 500, False), ("ref", ref, 120, False),
+                                             ("account", account, 120, True)):
+            rules._text(name, value, limit, required=required)
+        each = None
+    except InvalidJournal as e:
+        each = str(e)
+    if rules._plain(spec):
+        assert each is None
+    try:
+        rules.validate(spec)
+        whole = None
+    except InvalidJournal as e:
+        whole = str(e)
+    assert whole == each

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -184,7 +183,7 @@ LINE = statement.StatementLine(2, "T1", dt.date(2026, 3, 2), "YQ1-1", "6222", 52
     (LINE, statement.Expected("YQ1-1", 5225001, "6222", statement.SENT), "amount_mismatch", "amount"),
     (LINE, statement.Expected("YQ1-1", 5225000, "6333", statement.SENT), "amount_mismatch", "payee_account"),
     (LINE, statement.Expected("YQ1-1", 5225000, "6222", statement.PAID), "amount_mismatch", "already_paid"),
-    (replace(LINE, amount=-5225000), SENT, "returned", None),
+    (LINE._replace(amount=-5225000), SENT, "returned", None),
 ])
 def test_each_line_is_decided_against_the_payment_expected_under_its_reference(line, expected, outcome, reason):
     d = statement.decide(line, expected)
