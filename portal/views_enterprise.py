@@ -46,7 +46,8 @@ def enterprise_home():
         product_names = line_names(s, [{"lines": [{"version_id": l.version_id} for ls in lines.values() for l in ls]}])
         vouchers = applications.list_page(s, actor=a, scheme_id=None, status=None, today=today, after=0,
                                           limit=LIST_LIMIT)
-        voucher_rows = [(v, applications.effective_status(s, v, today)) for v in vouchers]
+        statuses = applications.effective_statuses(s, vouchers, today)
+        voucher_rows = [(v, statuses[v.id]) for v in vouchers]
         open_schemes = [sc for sc in schemes.list_page(s, kind="cloud", year=None, after=0, limit=50)
                         if sc.apply_from <= today <= sc.apply_to]
     return render_template("portal/enterprise_home.html", title="我的服务券", contracts=mine, lines=lines,

@@ -129,13 +129,13 @@ class Vouchers(MethodView):
         with reader() as s:
             rows = applications.list_page(s, actor=actor, scheme_id=args["scheme_id"], status=args["status"],
                                           today=today, after=decode_cursor(args["cursor"]), limit=args["limit"] + 1)
-            return page(rows, args["limit"], lambda v: _voucher_view(s, v, today))
+            statuses = applications.effective_statuses(s, rows, today)
+            return page(rows, args["limit"], lambda v: _voucher_view(v, statuses[v.id]))
 
 
-def _voucher_view(session, voucher, today) -> dict:
-    """The voucher as read today: past its window it reads expired before anything is stored."""
-    return {**{c.name: getattr(voucher, c.name) for c in voucher.__table__.columns},
-            "status": applications.effective_status(session, voucher, today)}
+def _voucher_view(voucher, status: str) -> dict:
+    """The voucher as read today (``applications.effective_status``)."""
+    return {**{c.name: getattr(voucher, c.name) for c in voucher.__table__.columns}, "status": status}
 
 
 @blp.route("/vouchers/<int:voucher_id>")
@@ -149,7 +149,7 @@ class VoucherById(MethodView):
         actor = current_actor()
         with reader() as s:
             voucher = applications.get_for_reader(s, voucher_id, actor)
-            return _voucher_view(s, voucher, clock.today())
+            return _voucher_view(voucher, applications.effective_status(s, voucher, clock.today()))
 
 
 @blp.route("/vouchers/<int:voucher_id>/approve")

@@ -158,6 +158,8 @@ def test_a_voucher_reads_settled_only_once_its_money_reached_the_enterprise(pilo
         "GET", f"/vouchers?scheme_id={scheme['id']}&status={status}", pilot.auditor)["items"]]
     assert voucher_of[a["claim_id"]] in listed("settled") and voucher_of[a["claim_id"]] not in listed("redeemed")
     assert voucher_of[b["claim_id"]] in listed("redeemed") and voucher_of[b["claim_id"]] not in listed("settled")
+    shown = {v["id"]: v["status"] for v in pilot.ok("GET", f"/vouchers?scheme_id={scheme['id']}", pilot.auditor)["items"]}
+    assert (shown[voucher_of[a["claim_id"]]], shown[voucher_of[b["claim_id"]]]) == ("settled", "redeemed")
 
 
 def test_nothing_to_pay_names_the_claims_in_publicity_and_the_day_they_become_payable(pilot, scheme, frozen_clock):
