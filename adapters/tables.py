@@ -203,16 +203,14 @@ def insert_rows(s, table: sa.Table, columns: Sequence[str], rows: Sequence[Seque
                          rows)
 
 
-def update_rows(s, table: sa.Table, rows: list[dict], *, key: str = "id", fixed: dict | None = None,
-                returning: Sequence[str] = ()) -> list[tuple]:
+def update_rows(s, table: sa.Table, rows: list[dict], *, key: str = "id", fixed: dict | None = None) -> None:
     """Set columns of many rows, each to its own values: ``rows`` are dicts of ``key`` and the
     columns to set (the same columns in each), ``fixed`` columns get one value for all. PostgreSQL:
     one ``UPDATE … FROM (VALUES …)`` whose rows come as one array per column (``unnest``: a short
     statement with one parameter per column, however many rows) and the keys' range; SQLite: the
-    driver's executemany (in process, no round trips to save). ``returning``: columns of the
-    updated rows to hand back, as tuples in no particular order (on SQLite, one query after)."""
+    driver's executemany (in process, no round trips to save)."""
     if not rows:
-        return []
+        return
     fixed = fixed or {}
     columns = [c for c in rows[0] if c != key]
     conn = s.connection()
@@ -227,27 +225,16 @@ def update_rows(s, table: sa.Table, rows: list[dict], *, key: str = "id", fixed:
                f"{', '.join(f'%s::{types[c]}[]' for c in names)}) AS v ({', '.join(names)}) "
                f"WHERE {table.name}.{key} = v.{key} "
                f"AND {table.name}.{key} BETWEEN %s::{types[key]} AND %s::{types[key]}")
-        if returning:
-            sql += " RETURNING " + ", ".join(f"{table.name}.{c}" for c in returning)
         arrays = [[row[c] if f is None else f(row[c]) for row in rows] for c, f in convert]
         # The range repeats what the join says; it lets the planner reach rows that lie close
         # together (a statement's lines follow their batch) through the key's index, where the
         # join alone scans the whole table once per call.
-        result = conn.exec_driver_sql(sql, (*const.values(), *map(array_param, arrays),
-                                            min(arrays[0]), max(arrays[0])))
-        return [tuple(r) for r in result.all()] if returning else []
+        conn.exec_driver_sql(sql, (*const.values(), *map(array_param, arrays), min(arrays[0]), max(arrays[0])))
+        return
     sets = [f"{c} = ?" for c in columns] + [f"{c} = ?" for c in const]
     values = [tuple([*(row[c] if f is None else f(row[c]) for c, f in convert[1:]), *const.values(),
                      row[key] if convert[0][1] is None else convert[0][1](row[key])]) for row in rows]
     conn.exec_driver_sql(f"UPDATE {table.name} SET {', '.join(sets)} WHERE {key} = ?", values)
-    if not returning:
-        return []
-    keys = [row[key] for row in rows]
-    found: list[tuple] = []
-    for i in range(0, len(keys), 500):
-        found.extend(tuple(r) for r in s.execute(sa.select(*(table.c[c] for c in returning))
-                                                 .where(table.c[key].in_(keys[i:i + 500]))))
-    return found
 
 
 class _Rare(sa.sql.expression.ColumnElement):

@@ -40,12 +40,6 @@ class ClaimKind:
     def on_lapsed(self, uow, claim, *, on: dt.date) -> None:
         """A returned claim was not corrected before ``claim.lapses_on``: its money is freed."""
 
-    def on_paid(self, uow, claim_ids: list[int], *, on: dt.date) -> None:
-        """The bank paid these claims (their money reached the payee), many at a time."""
-
-    def on_payment_returned(self, uow, claim_ids: list[int], *, on: dt.date) -> None:
-        """The bank returned these claims' payments: they are payable again, for the next batch."""
-
     def details(self, session, claims: list) -> dict[int, dict[str, Any]]:
         """What this kind shows of each claim beyond the shared fields (``response_fields``)."""
         return {}

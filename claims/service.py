@@ -389,29 +389,18 @@ def release_from_batch(uow, claim_ids_query) -> None:
                         .values(status="payable"))
 
 
-def _set_paid_state(uow, rows: list[dict], status: str) -> dict[str, list[int]]:
-    """One set-based UPDATE of many claims; their ids by kind, from the rows it changed."""
-    out: dict[str, list[int]] = {}
-    for cid, kind in update_rows(uow.session, C, rows, fixed={"status": status}, returning=("id", "kind")):
-        out.setdefault(kind, []).append(cid)
-    return out
-
-
 def mark_paid(uow, paid: list[dict]) -> None:
-    """The bank paid these claims: ``[{"c_id": claim id, "c_on": value date}]``; each kind hears of
-    its own (a voucher reads ``settled`` once its money reached the enterprise)."""
+    """The bank paid these claims: ``[{"c_id": claim id, "c_on": value date}]`` (a voucher reads
+    ``settled`` from its paid claim: nothing of a kind's own changes)."""
     if paid:
-        by_kind = _set_paid_state(uow, [{"id": p["c_id"], "paid_on": p["c_on"]} for p in paid], "paid")
-        for kind, ids in by_kind.items():
-            kinds.get(kind).on_paid(uow, ids, on=clock.today())
+        update_rows(uow.session, C, [{"id": p["c_id"], "paid_on": p["c_on"]} for p in paid], fixed={"status": "paid"})
 
 
 def mark_returned(uow, returned: list[dict]) -> None:
     """The bank returned these payments (``[{"c_id": claim id}]``): payable again, for the next batch."""
     if returned:
-        by_kind = _set_paid_state(uow, [{"id": r["c_id"], "paid_on": None} for r in returned], "payable")
-        for kind, ids in by_kind.items():
-            kinds.get(kind).on_payment_returned(uow, ids, on=clock.today())
+        update_rows(uow.session, C, [{"id": r["c_id"], "paid_on": None} for r in returned],
+                    fixed={"status": "payable"})
 
 
 __all__ = ["PublicityPolicy", "open_claim", "resubmit", "approve", "return_for_rework", "object_to", "get",
