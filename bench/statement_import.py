@@ -20,6 +20,7 @@ import argparse
 import csv
 import importlib.util
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -117,6 +118,7 @@ def run_once(tag: str) -> None:
     with admin.connect() as c:
         c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
     print(f"{tag}: import {wall:5.1f} s   Python CPU {cpu:5.1f} s   database CPU {db_cpu:5.1f} s   "
+          f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB   "
           f"matched {result.counts['matched']:,}   load average {os.getloadavg()[0]:.1f}", flush=True)
 
 

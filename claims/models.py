@@ -46,6 +46,10 @@ class Claim(SQLModel, table=True):
     __tablename__ = "claim"
     __table_args__ = (
         sa.Index("ix_claim_scheme_status", "scheme_id", "status", "id"),
+        # only claims in publicity wait for their payable_from (``service.IN_PUBLICITY``): a claim
+        # leaving publicity leaves this index, and no later update of a claim adds to it
+        sa.Index("ix_claim_payable_from", "payable_from", postgresql_where=sa.text("status = 'publicity'"),
+                 sqlite_where=sa.text("status = 'publicity'")),
         sa.CheckConstraint("status IN ('submitted', 'returned', 'publicity', 'payable', 'in_batch', 'paid', 'lapsed')",
                            name="status_known"),
         sa.CheckConstraint("final_amount > 0", name="final_amount_positive"),
@@ -73,7 +77,7 @@ class Claim(SQLModel, table=True):
     reviewed_at: Optional[dt.datetime] = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
     approved_on: Optional[dt.date] = None
     publicity_ends_on: Optional[dt.date] = None   # the last day of publicity
-    payable_from: Optional[dt.date] = Field(default=None, index=True)  # the first day it may be paid
+    payable_from: Optional[dt.date] = None  # the first day it may be paid
     return_reason: Optional[str] = Field(default=None, max_length=500)
     objection_reason: Optional[str] = Field(default=None, max_length=500)
     paid_on: Optional[dt.date] = None

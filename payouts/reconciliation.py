@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from adapters.tables import one_of, update_rows
 from claims import service as claims
 from kernel import clock
+from kernel.bulk import collection_paused
 from payouts import bank, statement
 from payouts.errors import BankTxnConflict
 from payouts.models import BankTxn, PayoutBatch, PayoutLine
@@ -90,20 +91,21 @@ def _payments(session, references: list[str]) -> dict[str, dict]:
 def import_statement(uow, *, actor_id: int, filename: str, stream: BinaryIO, chunk: int = CHUNK) -> Result:
     today = clock.today()
     scanned = statement.scan(stream)
-    statement_id = bank.start(uow, filename=filename or "statement.csv", sha256=scanned.sha256,
-                              encoding=scanned.encoding, imported_by=actor_id)
-    result = Result(statement_id, dict.fromkeys(bank.COUNTS, 0))
-    batches: set[int] = set()
-    read = 0
-    for part in _chunks(statement.lines(stream, scanned, today=today), chunk):
-        read += len(part)
-        _apply(uow, statement_id, part, result, batches, today)
-    for row in _missing(uow.session, batches):
-        result.counts["missing"] += 1
-        result.lines.append(LineOutcome(None, None, row.reference, row.amount, statement.MISSING, None,
-                                        row.claim_id))
-    bank.finish(uow, statement_id=statement_id, lines=read, counts=result.counts)
-    uow.commit()
+    with collection_paused():
+        statement_id = bank.start(uow, filename=filename or "statement.csv", sha256=scanned.sha256,
+                                  encoding=scanned.encoding, imported_by=actor_id)
+        result = Result(statement_id, dict.fromkeys(bank.COUNTS, 0))
+        batches: set[int] = set()
+        read = 0
+        for part in _chunks(statement.lines(stream, scanned, today=today), chunk):
+            read += len(part)
+            _apply(uow, statement_id, part, result, batches, today)
+        for row in _missing(uow.session, batches):
+            result.counts["missing"] += 1
+            result.lines.append(LineOutcome(None, None, row.reference, row.amount, statement.MISSING, None,
+                                            row.claim_id))
+        bank.finish(uow, statement_id=statement_id, lines=read, counts=result.counts)
+        uow.commit()
     return result
 
 

@@ -34,29 +34,57 @@ def posting(pid: int, journal: int, idx: int, account: int, amount: int) -> str:
             f"VALUES ({pid}, {journal}, {idx}, {account}, {amount})")
 
 
-def test_an_unbalanced_journal_written_with_raw_sql_is_refused_at_commit(two_journals, db, dialect):
-    if dialect != "postgresql":
-        pytest.skip("SQLite has no deferred triggers; verify names such a journal (test_ledger_tamper)")
+MOVE_HEAD = "UPDATE ledger_head SET journal_seq = 3"  # publish journal 3, as post_batch does last
+
+
+def test_an_unbalanced_journal_written_with_raw_sql_is_refused_when_the_head_moves_over_it(two_journals, db):
     with db.connect() as c:
         c.begin()
         c.exec_driver_sql(FORGED_JOURNAL)
         c.exec_driver_sql(posting(10, 3, 0, 1, -5))
-        c.exec_driver_sql(posting(11, 3, 1, 2, 4))  # every statement is accepted: the check waits for COMMIT
-        with pytest.raises(sa.exc.IntegrityError, match="journal 3 has 2 posting"):
-            c.commit()
+        c.exec_driver_sql(posting(11, 3, 1, 2, 4))  # accepted: postings may follow one another
+        with pytest.raises(sa.exc.IntegrityError, match="journal 3 has 2 posting.*summing to -1 fen|"
+                                                        "the head passes only journals of two or more"):
+            c.exec_driver_sql(MOVE_HEAD)
     with two_journals.snapshot() as s:
         assert ledger.verify(s).ok
 
 
-def test_a_journal_of_one_posting_written_with_raw_sql_is_refused_at_commit(two_journals, db, dialect):
-    if dialect != "postgresql":
-        pytest.skip("SQLite has no deferred triggers")
+def test_a_journal_of_one_posting_written_with_raw_sql_is_refused_when_the_head_moves_over_it(two_journals, db):
     with db.connect() as c:
         c.begin()
         c.exec_driver_sql(FORGED_JOURNAL)
         c.exec_driver_sql(posting(10, 3, 0, 1, 1))
-        with pytest.raises(sa.exc.IntegrityError, match="needs two or more"):
-            c.commit()
+        with pytest.raises(sa.exc.IntegrityError, match="needs two or more|journals of two or more postings"):
+            c.exec_driver_sql(MOVE_HEAD)
+
+
+def test_a_journal_the_head_never_passes_is_refused_at_commit(two_journals, db, dialect):
+    if dialect != "postgresql":
+        pytest.skip("SQLite has no deferred triggers; verify names such a journal (next test)")
+    for postings in ([], [posting(10, 3, 0, 1, -5), posting(11, 3, 1, 2, 4)],
+                     [posting(10, 3, 0, 1, -5), posting(11, 3, 1, 2, 5)]):
+        with db.connect() as c:
+            c.begin()
+            c.exec_driver_sql(FORGED_JOURNAL)
+            for sql in postings:
+                c.exec_driver_sql(sql)
+            with pytest.raises(sa.exc.IntegrityError, match="journal 3 was written but the head never passed it"):
+                c.commit()
+    with two_journals.snapshot() as s:
+        assert ledger.verify(s).ok
+
+
+def test_checking_constraints_at_once_lets_no_journal_through(two_journals, db, dialect):
+    """``SET CONSTRAINTS ALL IMMEDIATE`` runs the COMMIT check after each statement: the journal is
+    refused as soon as it is written, before any posting could follow it."""
+    if dialect != "postgresql":
+        pytest.skip("PostgreSQL's deferred check")
+    with db.connect() as c:
+        c.begin()
+        c.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+        with pytest.raises(sa.exc.IntegrityError, match="the head never passed it"):
+            c.exec_driver_sql(FORGED_JOURNAL)
 
 
 def test_a_balanced_journal_written_with_raw_sql_passes_the_guards_and_verify_names_it(two_journals, db):
@@ -64,9 +92,28 @@ def test_a_balanced_journal_written_with_raw_sql_passes_the_guards_and_verify_na
         c.exec_driver_sql(FORGED_JOURNAL)
         c.exec_driver_sql(posting(10, 3, 0, 1, -1))
         c.exec_driver_sql(posting(11, 3, 1, 2, 1))
+        c.exec_driver_sql(MOVE_HEAD)
     with two_journals.snapshot() as s:
         r = ledger.verify(s)
-    assert not r.ok and r.first_bad_journal == 3 and "not in the chain" in r.problem
+    assert not r.ok and r.first_bad_journal == 3  # the head moved without the chain: verify finds it
+
+
+def test_a_journal_numbered_at_or_below_the_head_is_refused_at_once(two_journals, db):
+    """Such a journal would never be checked: the head has already passed its number."""
+    with db.connect() as c:
+        c.begin()
+        c.exec_driver_sql("UPDATE ledger_head SET journal_seq = 5")  # the head passes empty numbers 3 to 5
+        with pytest.raises(sa.exc.IntegrityError, match="journal 3 is numbered at or below the ledger head|"
+                                                        "a journal is numbered past the ledger head"):
+            c.exec_driver_sql(FORGED_JOURNAL)
+
+
+def test_a_journal_needs_the_ledger_head(db):
+    with db.connect() as c:
+        c.begin()
+        with pytest.raises(sa.exc.IntegrityError, match="needs the ledger head|numbered past the ledger head"):
+            c.exec_driver_sql("INSERT INTO ledger_journal (id, key, kind, effective_date, memo, content_hash, "
+                              "created_at) VALUES (1, 'first', 'move', '2026-05-01', '', 'x', '2026-05-01 00:00:00')")
 
 
 def test_a_posting_for_a_journal_already_written_is_refused_at_once(two_journals, db):
