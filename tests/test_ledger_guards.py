@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from ledger import guards
+from payouts import guards as payouts_guards
 from ledger import service as ledger
 from ledger.service import Leg
 
@@ -149,3 +150,24 @@ def test_the_migrated_schema_has_every_guard_and_reinstalling_is_harmless(db):
         assert len(guards.missing(c)) == len(guards.trigger_names(db.dialect.name))
         guards.install(c)
         assert guards.missing(c) == []
+
+
+@pytest.mark.parametrize("query, rows", [(guards.JOURNAL_MISSING, "new_postings"),
+                                         (payouts_guards.JOURNAL_MISSING, "new_txns")])
+def test_the_check_that_journals_exist_probes_each_new_row_however_many_journals_there_are(db, dialect, query, rows):
+    """A join would read every journal ever written for each statement: a cost that grows with the
+    ledger. The plan must stay one index probe per new row with 50,000 journals written."""
+    if dialect != "postgresql":
+        pytest.skip("SQLite checks each row in its trigger")
+    with db.connect() as c:
+        c.begin()
+        c.exec_driver_sql("SET LOCAL session_replication_role = replica")  # many journals, quickly, no guards
+        c.exec_driver_sql("INSERT INTO ledger_journal (id, key, kind, effective_date, memo, content_hash, created_at)"
+                          " SELECT g, 'k' || g, 'move', '2026-05-01', '', 'x', now() FROM generate_series(1, 50000) g")
+        # the transition table of a statement of 2,000 new rows, as a table of the same name
+        c.exec_driver_sql(f"CREATE TEMP TABLE {rows} ON COMMIT DROP AS "
+                          "SELECT g::bigint AS journal_id FROM generate_series(20001, 22000) g")
+        plan = "\n".join(c.exec_driver_sql(f"EXPLAIN {query}").scalars())
+        c.rollback()
+    assert "SubPlan" in plan and "Index Only Scan using pk_ledger_journal" in plan, plan
+    assert "Seq Scan on ledger_journal" not in plan, plan
