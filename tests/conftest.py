@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from kernel import clock
 from ledger import guards
+from payouts import guards as payouts_guards
 from yunquan.app import create_app
 from yunquan.bootstrap import bootstrap
 from yunquan.db import UowFactory, make_engine
@@ -119,10 +120,12 @@ def _wipe(eng: sa.Engine) -> None:
                 c.exec_driver_sql("SELECT " + ", ".join(f"setval('{q}', 1, false)" for q in sequences))
         else:
             guards.remove(c)
+            payouts_guards.remove(c)  # bank statements are never deleted either
             for t in tables:
                 c.execute(t.delete())
             c.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sqlite_sequence(c) else None
             guards.install(c)
+            payouts_guards.install(c)
 
 
 def _has_sqlite_sequence(c) -> bool:
