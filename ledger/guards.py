@@ -20,8 +20,8 @@ for every client of the database and not only for this application:
   there stays balanced. One set-based check of the journals passed, per move (a batch of thousands);
 - PostgreSQL only: at COMMIT, no journal lies past the head, so none escapes that check. A deferred
   constraint trigger on the head does it, queued by every statement that writes journals: one
-  lookup per statement, where a check per journal at COMMIT cost about 10 µs each, about a tenth
-  of a 100,000-line bank statement's import.
+  lookup per statement, where a check per journal at COMMIT cost about 10 µs a journal (a second
+  or two of a 100,000-line bank statement's import).
 
 Someone who may drop triggers can still tamper; the chain and the anchors outside the database are
 for that. Alembic does not compare triggers, so the migration calls ``install`` and tests call

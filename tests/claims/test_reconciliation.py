@@ -219,3 +219,25 @@ def test_an_import_replayed_with_its_idempotency_key_returns_the_first_answer(pi
                        **{**send, "data": {"statement": (io.BytesIO(text.encode() + b"T9,2026-03-02,X,1,1.00\n"),
                                                          "s.csv")}})
     assert (other.status_code, other.json["code"]) == (409, "IDEMPOTENCY_MISMATCH")
+
+
+def test_an_import_runs_with_the_garbage_collector_paused_and_turns_it_back_on(pilot, scheme, payable, sent,
+                                                                               monkeypatch):
+    """``kernel.bulk.collection_paused`` around the import, also when the import is refused halfway."""
+    import gc
+
+    from schemes import budget
+    seen = []
+    settle = budget.settle_bank_lines
+
+    def watching(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return settle(*args, **kwargs)
+
+    monkeypatch.setattr(budget, "settle_bank_lines", watching)
+    lines = sent["lines"]
+    counts(pilot.import_statement(statement(*(row(f"T{i}", line) for i, line in enumerate(lines)))))
+    assert seen == [False] and gc.isenabled()
+    # the same bank transaction id with another amount: refused while applying, rolled back
+    r = pilot.import_statement(statement(row("T0", lines[0], amount="1.00")))
+    assert r.status_code == 409 and gc.isenabled()
