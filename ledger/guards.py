@@ -121,6 +121,9 @@ def _sqlite_ddl() -> list[str]:
 JOURNAL_MISSING = ("SELECT min(p.journal_id) FROM (SELECT DISTINCT journal_id FROM new_postings) p"
                    " WHERE NOT EXISTS (SELECT 1 FROM ledger_journal j WHERE j.id = p.journal_id OFFSET 0)")
 
+# The checks below that read the journals and postings tables run by EXECUTE, planned afresh at
+# each call: PL/pgSQL keeps a plan for the session, and one made while those tables were a page
+# (a new ledger) scans them, which at 100,000 journals costs seconds per statement.
 _PG_FUNCTIONS = [
     # class 23 (integrity constraint violation): drivers raise it as an IntegrityError, as SQLite's RAISE(ABORT)
     """CREATE OR REPLACE FUNCTION ledger_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -142,7 +145,7 @@ _PG_FUNCTIONS = [
             RAISE EXCEPTION 'ledger guard: a posting cannot join journal %, already written', bad
                 USING ERRCODE = 'integrity_constraint_violation';
         END IF;
-        {JOURNAL_MISSING} INTO bad;
+        EXECUTE $q${JOURNAL_MISSING}$q$ INTO bad;
         IF bad IS NOT NULL THEN
             RAISE EXCEPTION 'ledger guard: a posting names journal %, which does not exist', bad
                 USING ERRCODE = 'foreign_key_violation';
@@ -179,20 +182,24 @@ _PG_FUNCTIONS = [
     END $$""",
     f"""CREATE OR REPLACE FUNCTION ledger_head_passes_whole_journals() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
-        bad record;
+        bad bigint;
+        n bigint;
+        total numeric;
     BEGIN
-        {_PASSED_NOT_WHOLE} ORDER BY j.id LIMIT 1 INTO bad;
-        IF FOUND THEN
+        EXECUTE $q${_PASSED_NOT_WHOLE.replace('OLD.journal_seq', '$1').replace('NEW.journal_seq', '$2')}
+            ORDER BY j.id LIMIT 1$q$ INTO bad, n, total USING OLD.journal_seq, NEW.journal_seq;
+        IF bad IS NOT NULL THEN
             RAISE EXCEPTION 'ledger guard: journal % has % posting(s) summing to % fen; it needs two or more '
-                'summing to zero', bad.id, bad.n, bad.total USING ERRCODE = 'check_violation';
+                'summing to zero', bad, n, total USING ERRCODE = 'check_violation';
         END IF;
         RETURN NEW;
     END $$""",
-    """CREATE OR REPLACE FUNCTION ledger_head_covers_journals() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE OR REPLACE FUNCTION ledger_head_covers_journals() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
         bad bigint;
     BEGIN
-        SELECT min(id) INTO bad FROM ledger_journal WHERE id > (SELECT journal_seq FROM ledger_head WHERE id = 1);
+        EXECUTE 'SELECT min(id) FROM ledger_journal WHERE id > (SELECT journal_seq FROM ledger_head WHERE id = 1)'
+            INTO bad;
         IF bad IS NOT NULL THEN
             RAISE EXCEPTION 'ledger guard: journal % was written but the head never passed it (moving the head '
                 'over a journal checks its postings)', bad USING ERRCODE = 'check_violation';

@@ -34,12 +34,12 @@ _PG_FUNCTIONS = [
     DECLARE
         bad bigint;
     BEGIN
-        {STATEMENT_MISSING} INTO bad;
+        EXECUTE $q${STATEMENT_MISSING}$q$ INTO bad;  -- planned afresh each time, as in ledger.guards
         IF bad IS NOT NULL THEN
             RAISE EXCEPTION 'a bank transaction names statement %, which does not exist', bad
                 USING ERRCODE = 'foreign_key_violation';
         END IF;
-        {JOURNAL_MISSING} INTO bad;
+        EXECUTE $q${JOURNAL_MISSING}$q$ INTO bad;
         IF bad IS NOT NULL THEN
             RAISE EXCEPTION 'a bank transaction names journal %, which does not exist', bad
                 USING ERRCODE = 'foreign_key_violation';
