@@ -171,3 +171,45 @@ def test_the_check_that_journals_exist_probes_each_new_row_however_many_journals
         c.rollback()
     assert "SubPlan" in plan and "Index Only Scan using pk_ledger_journal" in plan, plan
     assert "Seq Scan on ledger_journal" not in plan, plan
+
+
+def test_the_guards_plan_afresh_as_the_ledger_grows_within_one_session(two_journals, db, dialect):
+    """PL/pgSQL keeps a statement's plan for the session: a plan made while the journals were one
+    page scans them, seconds per statement at 100,000 journals. The guards' checks that read the
+    journals and postings are planned at each call: after the ledger grows, they probe the index."""
+    if dialect != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    with db.connect() as c:
+        c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+            "VACUUM ANALYZE ledger_journal, ledger_posting")  # a new ledger: a page each, and known to be
+    with db.connect() as c:
+        plans: list[str] = []
+        c.connection.dbapi_connection.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+        with c.begin():  # the guards run once on the small ledger: this session's plans are made
+            c.exec_driver_sql(FORGED_JOURNAL)
+            c.exec_driver_sql(posting(10, 3, 0, 1, -1))
+            c.exec_driver_sql(posting(11, 3, 1, 2, 1))
+            c.exec_driver_sql(MOVE_HEAD)
+        # 20,000 journals, quickly, from another session (in this one, changing the replication role
+        # would drop the plans this test is about)
+        with db.connect() as other, other.begin():
+            other.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            other.exec_driver_sql("INSERT INTO ledger_journal (id, key, kind, effective_date, memo, content_hash, "
+                                  "created_at) SELECT g, 'k' || g, 'move', '2026-05-01', '', 'x', now() "
+                                  "FROM generate_series(4, 20003) g")
+            other.exec_driver_sql("INSERT INTO ledger_posting (id, journal_id, idx, account_id, amount) "
+                                  "SELECT 100 + 2 * g + i, g, i, i + 1, CASE i WHEN 0 THEN -1 ELSE 1 END "
+                                  "FROM generate_series(4, 20003) g, generate_series(0, 1) i")
+            other.exec_driver_sql("UPDATE ledger_head SET journal_seq = 20003")
+        c.exec_driver_sql("LOAD 'auto_explain'")
+        for setting in ("log_min_duration = 0", "log_nested_statements = on", "log_level = notice"):
+            c.exec_driver_sql(f"SET auto_explain.{setting}")
+        c.commit()  # the settings stay for the session
+        c.begin()  # a journal on the grown ledger: the guards' checks run, their plans are shown
+        c.exec_driver_sql(FORGED_JOURNAL.replace("SELECT 3,", "SELECT 20004,").replace("'forged'", "'forged2'"))
+        c.exec_driver_sql(posting(50000, 20004, 0, 1, -1) + ", (50001, 20004, 1, 2, 1)")
+        c.exec_driver_sql("UPDATE ledger_head SET journal_seq = 20004")
+        c.rollback()
+    nested = [p for p in plans if "ledger_journal j" in p]
+    assert nested, plans  # the guards' checks were seen
+    assert not [p for p in nested if "Seq Scan on ledger_journal" in p or "Seq Scan on ledger_posting" in p], nested
