@@ -76,6 +76,9 @@ class _Guard:
     message: str
     # Refuse only the rows matching this condition; given the dialect's NULL-safe "differs" operator.
     when: Callable[[str], str] | None = None
+    # PostgreSQL, whose trigger WHEN cannot hold a subquery: the function of the same name holds the
+    # condition, called for the rows matching this (INSERT guards instead run once per statement)
+    pg_when: str | None = None
 
 
 def _guards() -> list[_Guard]:
@@ -96,7 +99,8 @@ def _guards() -> list[_Guard]:
                       "a journal is numbered past the ledger head", lambda ne: _JOURNAL_BELOW_HEAD))
     out.append(_Guard("ledger_head_passes_whole_journals", "ledger_head", "UPDATE",
                       "the head passes only journals of two or more postings summing to zero",
-                      lambda ne: f"NEW.journal_seq > OLD.journal_seq AND EXISTS ({_PASSED_NOT_WHOLE})"))
+                      lambda ne: f"NEW.journal_seq > OLD.journal_seq AND EXISTS ({_PASSED_NOT_WHOLE})",
+                      pg_when="NEW.journal_seq > OLD.journal_seq"))
     out.append(_Guard("ledger_head_forward_only", "ledger_head", "UPDATE", "the ledger head never moves back",
                       lambda ne: f"NEW.seq < OLD.seq OR (NEW.seq = OLD.seq AND NEW.hash {ne} OLD.hash)"
                                  " OR NEW.journal_seq < OLD.journal_seq OR NEW.posting_seq < OLD.posting_seq"
@@ -194,7 +198,7 @@ _PG_FUNCTIONS = [
         END IF;
         RETURN NEW;
     END $$""",
-    f"""CREATE OR REPLACE FUNCTION ledger_head_covers_journals() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE OR REPLACE FUNCTION ledger_head_covers_journals() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
         bad bigint;
     BEGIN
@@ -222,9 +226,9 @@ def _pg_ddl() -> list[str]:
             ddl.append(f"CREATE TRIGGER {g.name} AFTER INSERT ON {g.table} REFERENCING NEW TABLE AS "
                        f"{_TRANSITION_TABLES[g.table]} FOR EACH STATEMENT EXECUTE FUNCTION {g.name}()")
             continue
-        if g.name == "ledger_head_passes_whole_journals":
-            ddl.append(f"CREATE TRIGGER {g.name} BEFORE UPDATE ON {g.table} FOR EACH ROW"
-                       f" WHEN (NEW.journal_seq > OLD.journal_seq) EXECUTE FUNCTION {g.name}()")
+        if g.pg_when:
+            ddl.append(f"CREATE TRIGGER {g.name} BEFORE {g.event} ON {g.table} FOR EACH ROW"
+                       f" WHEN ({g.pg_when}) EXECUTE FUNCTION {g.name}()")
             continue
         when = g.when("IS DISTINCT FROM") if g.when else None
         ddl.append(f"CREATE TRIGGER {g.name} BEFORE {g.event} ON {g.table} FOR EACH ROW"

@@ -99,4 +99,3 @@ def remove(connection) -> None:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if pg else ""))
     if pg:
         connection.exec_driver_sql("DROP FUNCTION IF EXISTS " + ", ".join(_PG_FUNCTION_NAMES))
-
